@@ -71,30 +71,42 @@ func (s Summary) Text() string {
 	if s.Total > 0 {
 		fmt.Fprintf(&b, "Average per data view: %.1fs\n", s.Duration.Seconds()/float64(s.Total))
 	}
+	// Columns as wide as the longest ID and name, at least the reference's 16
+	// and 27, so real 27-character IDs still line up.
+	idW, nameW := 16, 27
+	for _, r := range s.Results {
+		idW = max(idW, len([]rune(r.DataViewID)))
+		nameW = max(nameW, len([]rune(r.Name)))
+	}
+	first := true
 	section := func(title string, st Status, line func(Result) string) {
-		first := true
+		header := false
 		for _, r := range s.Results {
 			if r.Status != st {
 				continue
 			}
 			if first {
-				fmt.Fprintf(&b, "\n%s:\n", title)
+				b.WriteString("\n")
 				first = false
+			}
+			if !header {
+				fmt.Fprintf(&b, "%s:\n", title)
+				header = true
 			}
 			fmt.Fprintln(&b, line(r))
 		}
 	}
 	section("Successful Data Views", Success, func(r Result) string {
-		return fmt.Sprintf("  ✓ %-16s %-27s %.1fs", r.DataViewID, r.Name, r.Duration.Seconds())
+		return fmt.Sprintf("  ✓ %s %s %.1fs", pad(r.DataViewID, idW), pad(r.Name, nameW), r.Duration.Seconds())
 	})
 	section("Failed Data Views", Failed, func(r Result) string {
-		return fmt.Sprintf("  ✗ %-16s %s", r.DataViewID, r.Error)
+		return fmt.Sprintf("  ✗ %s %s", pad(r.DataViewID, idW), r.Error)
 	})
 	section("Cancelled Data Views", Cancelled, func(r Result) string {
-		return fmt.Sprintf("  - %-16s %s", r.DataViewID, orDefault(r.Error, "cancelled"))
+		return fmt.Sprintf("  - %s %s", pad(r.DataViewID, idW), orDefault(r.Error, "cancelled: the run stopped while it was in flight"))
 	})
 	section("Not Started Data Views", Skipped, func(r Result) string {
-		return fmt.Sprintf("  - %-16s %s", r.DataViewID, orDefault(r.Error, "not started: the run stopped at the first failure (use --continue-on-error to process every data view)"))
+		return fmt.Sprintf("  - %s %s", pad(r.DataViewID, idW), orDefault(r.Error, "not started: the run stopped at the first failure (use --continue-on-error to process every data view)"))
 	})
 	fmt.Fprintln(&b, rule)
 	perMin := 0.0
@@ -109,6 +121,15 @@ func (s Summary) Text() string {
 func orDefault(s, d string) string {
 	if s == "" {
 		return d
+	}
+	return s
+}
+
+// pad left-aligns s in width runes (fmt pads by bytes, which misaligns names
+// with accents).
+func pad(s string, width int) string {
+	if n := len([]rune(s)); n < width {
+		return s + strings.Repeat(" ", width-n)
 	}
 	return s
 }

@@ -1,0 +1,42 @@
+# cja-sdr: the command, the Lambda functions, and everything to test them.
+# `make demo` and `make test` need nothing but Go, Node/npm and Python (moto).
+
+GO          ?= go
+BIN         := bin
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+export GOFLAGS := -mod=mod
+
+.PHONY: all build demo test test-go lint bench clean tools
+
+all: build
+
+## build: the cja-sdr command for this machine
+build:
+	$(GO) build -o $(BIN)/cja-sdr ./cmd/cja-sdr
+
+## demo: SDRs for every data view of the built-in sample organisation, into ./sdr_reports
+demo:
+	$(GO) run ./cmd/cja-sdr --demo --all --continue-on-error --format excel --output-dir sdr_reports
+
+## tools: what the tests start (moto_server, the Node tools); idempotent
+tools:
+	@command -v moto_server >/dev/null 2>&1 || pip install 'moto[server]'
+	@if [ -f infra/package-lock.json ]; then cd infra && npm ci --no-audit --no-fund --silent; fi
+
+## test: every test, unit to end-to-end, with the real local stand-ins
+test: tools
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -race -timeout 5m ./internal/batch/ ./internal/ratelimit/ ./internal/cache/ ./internal/cja/
+
+## lint: formatting, vet, staticcheck, and the infrastructure validators
+lint:
+	@test -z "$$(gofmt -l cmd internal functions)" || (gofmt -l cmd internal functions; exit 1)
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+clean:
+	rm -rf $(BIN) sdr_reports logs .aws-sam
+
+# The pipeline's SAM build targets (build-<LogicalId>) and its test pieces.
+-include Makefile.pipeline.mk
