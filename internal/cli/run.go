@@ -11,6 +11,7 @@ import (
 
 	"github.com/cja-sdr/cja-sdr/internal/batch"
 	"github.com/cja-sdr/cja-sdr/internal/cache"
+	"github.com/cja-sdr/cja-sdr/internal/cja"
 	"github.com/cja-sdr/cja-sdr/internal/generate"
 	"github.com/cja-sdr/cja-sdr/internal/render"
 	"github.com/cja-sdr/cja-sdr/internal/report"
@@ -149,7 +150,7 @@ func (r *runner) listDataViews(ctx context.Context) int {
 	}
 	if r.o.format == "json" {
 		if list == nil {
-			list = nil
+			list = []cja.DataViewInfo{} // scripts get [] rather than null
 		}
 		enc := json.NewEncoder(r.env.Stdout)
 		enc.SetIndent("", "  ")

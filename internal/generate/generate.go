@@ -22,7 +22,9 @@ import (
 )
 
 // ErrEmpty is the failure for a data view with neither metrics nor dimensions.
-// Its text is the reference tool's.
+// Its text is the reference tool's, capital letter included.
+//
+//lint:ignore ST1005 users and their scripts know this exact message
 var ErrEmpty = errors.New("No metrics or dimensions found - data view may be empty or inaccessible")
 
 // Options shape every SDR of a run.

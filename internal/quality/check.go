@@ -172,7 +172,7 @@ func checkType(typ string, comps []cja.Component) []Issue {
 			Category: CategoryMissingDescriptions,
 			Type:     typ,
 			ItemName: listItems(missingDesc),
-			Issue:    fmt.Sprintf("%d %s without descriptions", len(missingDesc), noun),
+			Issue:    count(len(missingDesc), noun) + " without descriptions",
 			Details: fmt.Sprintf("%d of %d %s have a null, absent, empty or \"n/a\" description",
 				len(missingDesc), len(comps), noun),
 		})
@@ -183,7 +183,7 @@ func checkType(typ string, comps []cja.Component) []Issue {
 			Category: CategoryInvalidIDs,
 			Type:     typ,
 			ItemName: listItems(invalidIDs),
-			Issue:    fmt.Sprintf("%d %s with missing or invalid IDs", len(invalidIDs), noun),
+			Issue:    count(len(invalidIDs), noun) + " with missing or invalid IDs",
 			Details: fmt.Sprintf("%d of %d %s have a null, absent or empty id; items without valid IDs may cause issues in reporting",
 				len(invalidIDs), len(comps), noun),
 		})
@@ -267,7 +267,7 @@ func duplicateIssue(typ, noun string, dup []nameCount) Issue {
 			counted = append(counted, fmt.Sprintf("%s (%d)", d.name, d.count))
 		}
 	}
-	details := fmt.Sprintf("%d %s share %d names: %s", total, noun, len(dup), strings.Join(counted, ", "))
+	details := fmt.Sprintf("%d %s share %s: %s", total, noun, count(len(dup), "names"), strings.Join(counted, ", "))
 	if len(dup) > maxListed {
 		details += fmt.Sprintf(", ... and %d more", len(dup)-maxListed)
 	}
@@ -299,4 +299,12 @@ func joinCapped(items []string) string {
 		return strings.Join(items, ", ")
 	}
 	return strings.Join(items[:maxListed], ", ") + fmt.Sprintf(", ... and %d more", len(items)-maxListed)
+}
+
+// count writes "1 metric" or "3 metrics" from a plural noun.
+func count(n int, plural string) string {
+	if n == 1 {
+		return "1 " + strings.TrimSuffix(plural, "s")
+	}
+	return fmt.Sprintf("%d %s", n, plural)
 }

@@ -95,7 +95,7 @@ func TestCheckEachRule(t *testing.T) {
 			name:     "single duplicate name",
 			metrics:  []cja.Component{comp("a", "Same", "d"), comp("b", "Same", "d")},
 			category: CategoryDuplicates, severity: High, items: "Same",
-			issueHas: "Duplicate name found 2 times",
+			issueHas: "Duplicate name found 2 times", detailsHas: "2 metrics share 1 name: Same (2)",
 		},
 		{
 			name: "null description (key present, value null)",
@@ -116,6 +116,12 @@ func TestCheckEachRule(t *testing.T) {
 			metrics:  append(clean("m", 2), comp("", "No ID", "d"), comp("  ", "Blank ID", "d")),
 			category: CategoryInvalidIDs, severity: High, items: "Blank ID, No ID",
 			issueHas: "2 metrics with missing or invalid IDs",
+		},
+		{
+			name:     "singular wording",
+			metrics:  append(clean("m", 2), comp("", "No ID", "d")),
+			category: CategoryInvalidIDs, severity: High, items: "No ID",
+			issueHas: "1 metric with missing or invalid IDs",
 		},
 		{
 			name:     "invalid id: null also counts",

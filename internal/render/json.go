@@ -2,11 +2,10 @@ package render
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 
 	"github.com/cja-sdr/cja-sdr/internal/cja"
+	"github.com/cja-sdr/cja-sdr/internal/sdr"
 )
 
 // writeJSON stores one JSON document:
@@ -56,28 +55,23 @@ func writeJSON(j *job) error {
 	})
 }
 
-// jsonWriter encodes values through one reusable scratch buffer.
+// jsonWriter encodes values through one reusable scratch buffer, with
+// sdr.AppendJSON (encoding/json's output, several times faster on API maps).
 type jsonWriter struct {
 	w       *bufio.Writer
-	scratch bytes.Buffer
-	enc     *json.Encoder
+	scratch []byte
 }
 
-func newJSONWriter(w *bufio.Writer) *jsonWriter {
-	e := &jsonWriter{w: w}
-	e.enc = json.NewEncoder(&e.scratch)
-	e.enc.SetEscapeHTML(false) // the file is JSON, not HTML
-	return e
-}
+func newJSONWriter(w *bufio.Writer) *jsonWriter { return &jsonWriter{w: w} }
 
 // value writes v indented for its position (prefix = its line's indent).
 func (e *jsonWriter) value(v any, prefix string) error {
-	e.scratch.Reset()
-	e.enc.SetIndent(prefix, "  ")
-	if err := e.enc.Encode(v); err != nil {
+	b, err := sdr.AppendJSON(e.scratch[:0], v, prefix)
+	if err != nil {
 		return err
 	}
-	_, err := e.w.Write(bytes.TrimSuffix(e.scratch.Bytes(), []byte("\n")))
+	e.scratch = b
+	_, err = e.w.Write(b)
 	return err
 }
 

@@ -37,7 +37,7 @@ func mdTable(j *job, w *bufio.Writer, sh sdr.Sheet) error {
 	dq := sh.Name == sdr.SheetDataQuality
 	w.WriteByte('|')
 	for _, c := range sh.Columns {
-		w.WriteString(" " + mdCell(c) + " |")
+		mdWriteCell(w, c)
 	}
 	w.WriteString("\n|")
 	for range sh.Columns {
@@ -54,7 +54,7 @@ func mdTable(j *job, w *bufio.Writer, sh sdr.Sheet) error {
 			if dq && k == 0 {
 				text = withIcon(text)
 			}
-			w.WriteString(" " + mdCell(text) + " |")
+			mdWriteCell(w, text)
 		}
 		w.WriteByte('\n')
 	}
@@ -77,4 +77,11 @@ var mdEscaper = strings.NewReplacer(
 
 func mdCell(s string) string {
 	return mdEscaper.Replace(cleanText(s))
+}
+
+// mdWriteCell writes " cell |" without building the escaped string.
+func mdWriteCell(w *bufio.Writer, s string) {
+	w.WriteByte(' ')
+	mdEscaper.WriteString(w, cleanText(s))
+	w.WriteString(" |")
 }

@@ -79,6 +79,9 @@ func Write(ctx context.Context, st store.Store, prefix string, doc *sdr.Document
 			return nil, fmt.Errorf("unknown output format %q: use one of %s", f, strings.Join(Formats, ", "))
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // before building sheets, which takes a while at 50k rows
+	}
 	j := &job{
 		ctx:    ctx,
 		st:     st,
@@ -87,11 +90,19 @@ func Write(ctx context.Context, st store.Store, prefix string, doc *sdr.Document
 		sheets: doc.Sheets(), // built once, shared by every format
 	}
 	defer func() {
-		if err != nil {
-			err = errors.Join(err, j.cleanup())
+		if err == nil {
+			return
+		}
+		if cerr := j.cleanup(); cerr != nil {
+			err = errors.Join(err, cerr)
 		}
 	}()
+	done := map[string]bool{}
 	for _, f := range formats {
+		if done[f] {
+			continue // a repeated format would overwrite its own objects
+		}
+		done[f] = true
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("write %s: %w", f, err)
 		}

@@ -361,7 +361,7 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
-// failingStore fails the n-th Put.
+// TestCleanupOnFailure: a failed Put anywhere leaves no partial SDR.
 func TestCleanupOnFailure(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -490,5 +490,21 @@ func TestTruncateCell(t *testing.T) {
 	short := strings.Repeat("🎉", 16000) // 32,000 units: fits
 	if truncateCell(short) != short {
 		t.Error("a string within the limit was cut")
+	}
+}
+
+// BenchmarkFormats10k measures each format alone on a 10,000-component
+// document, sheet building included.
+func BenchmarkFormats10k(b *testing.B) {
+	doc := sdr.SyntheticDocument(10000)
+	for _, f := range Formats {
+		b.Run(f, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Write(context.Background(), discardStore{}, "", doc, []string{f}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

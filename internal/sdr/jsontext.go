@@ -8,37 +8,56 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/cja-sdr/cja-sdr/internal/cja"
 )
 
 // jsonText renders nested API values as indented JSON (2 spaces, keys
-// sorted) for sheet cells. The values come from encoding/json, so the common
-// types (map[string]any, []any, string, float64, bool, nil, json.Number) are
+// sorted). The values come from encoding/json, so the common types
+// (map[string]any, []any, string, float64, bool, nil, json.Number) are
 // written directly: a reflect-based encoder plus an indent pass was most of
-// the cost of building the sheets of a large data view. Anything else goes
-// through encoding/json, and the output is the same either way.
+// the cost of building the sheets and the JSON file of a large data view.
+// Anything else goes through encoding/json; the bytes are the same.
 type jsonText struct {
-	buf  []byte
-	keys [][]string // one reusable key slice per nesting depth
+	buf    []byte
+	prefix string     // starts every line after the first
+	keys   [][]string // one reusable key slice per nesting depth
 }
 
-// indented returns v as indented JSON text.
+// AppendJSON appends v as indented JSON to dst: the bytes encoding/json's
+// Encoder writes with SetIndent(prefix, "  ") and SetEscapeHTML(false),
+// without the final newline. Maps come out with sorted keys.
+func AppendJSON(dst []byte, v any, prefix string) ([]byte, error) {
+	j := jsonText{prefix: prefix}
+	return j.append(dst, v)
+}
+
+func (j *jsonText) append(dst []byte, v any) ([]byte, error) {
+	if b, ok := j.appendValue(dst, v, 0); ok {
+		return b, nil
+	}
+	var std bytes.Buffer
+	enc := json.NewEncoder(&std)
+	enc.SetEscapeHTML(false) // every renderer escapes for its own format
+	enc.SetIndent(j.prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		return dst, err
+	}
+	return append(dst, bytes.TrimSuffix(std.Bytes(), []byte("\n"))...), nil
+}
+
+// indented returns v as indented JSON text for a sheet cell.
 func (j *jsonText) indented(v any) string {
-	b, ok := j.appendValue(j.buf[:0], v, 0)
-	if !ok {
-		var std bytes.Buffer
-		enc := json.NewEncoder(&std)
-		enc.SetEscapeHTML(false) // renderers escape for their own format
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
-			return fmt.Sprint(v)
-		}
-		return string(bytes.TrimSuffix(std.Bytes(), []byte("\n")))
+	b, err := j.append(j.buf[:0], v)
+	if err != nil {
+		return fmt.Sprint(v) // shown rather than lost
 	}
 	j.buf = b
 	return string(b)
 }
 
-// appendValue appends v; ok is false for a type it does not handle.
+// appendValue appends v; ok is false for a type it does not handle (the
+// bytes appended so far are then garbage past the caller's len(b)).
 func (j *jsonText) appendValue(b []byte, v any, depth int) (_ []byte, ok bool) {
 	switch x := v.(type) {
 	case nil:
@@ -73,12 +92,16 @@ func (j *jsonText) appendValue(b []byte, v any, depth int) (_ []byte, ok bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = newline(b, depth+1)
+			b = j.newline(b, depth+1)
 			if b, ok = j.appendValue(b, e, depth+1); !ok {
 				return b, false
 			}
 		}
-		return append(newline(b, depth), ']'), true
+		return append(j.newline(b, depth), ']'), true
+	case cja.Component: // named map types do not match map[string]any
+		return j.appendValue(b, map[string]any(x), depth)
+	case cja.DataView:
+		return j.appendValue(b, map[string]any(x), depth)
 	case map[string]any:
 		if x == nil {
 			return append(b, "null"...), true
@@ -100,20 +123,20 @@ func (j *jsonText) appendValue(b []byte, v any, depth int) (_ []byte, ok bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = newline(b, depth+1)
+			b = j.newline(b, depth+1)
 			b = append(appendString(b, k), ": "...)
 			// Deeper levels reuse j.keys[depth+1:], never this level's slice.
 			if b, ok = j.appendValue(b, x[k], depth+1); !ok {
 				return b, false
 			}
 		}
-		return append(newline(b, depth), '}'), true
+		return append(j.newline(b, depth), '}'), true
 	}
 	return b, false
 }
 
-func newline(b []byte, depth int) []byte {
-	b = append(b, '\n')
+func (j *jsonText) newline(b []byte, depth int) []byte {
+	b = append(append(b, '\n'), j.prefix...)
 	for range depth {
 		b = append(b, "  "...)
 	}
