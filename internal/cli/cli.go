@@ -47,6 +47,10 @@ type Env struct {
 	// Demo, if set, replaces the built-in sample organisation used by --demo
 	// (tests inject latency or faults through it).
 	Demo *sampleorg.Server
+	// ClientConfig, if set, adjusts the API client's settings just before the
+	// client is built: tests shorten time-outs and backoffs, or record waits,
+	// through it. The command itself never sets it.
+	ClientConfig func(*cja.Config)
 }
 
 func (e *Env) path(p string) string {
@@ -221,6 +225,9 @@ func (r *runner) connect(creds config.Credentials) error {
 		OrgID: creds.OrgID, ClientID: creds.ClientID, Secret: creds.Secret, Scopes: creds.Scopes,
 		IMSURL: creds.IMSURL, CJAURL: creds.CJAURL, HTTPClient: httpClient, RateLimit: creds.RateLimit,
 		Logger: r.log,
+	}
+	if r.env.ClientConfig != nil {
+		r.env.ClientConfig(&cfg)
 	}
 	c, err := cja.New(cfg)
 	if err != nil {
