@@ -18,15 +18,14 @@ build:
 demo:
 	$(GO) run ./cmd/cja-sdr --demo --all --continue-on-error --format excel --output-dir sdr_reports
 
-## tools: what the tests start (moto_server, the Node tools); idempotent
-tools:
+## tools: what the tests start — moto_server, the Node tools (npm ci), aws-lambda-rie
+tools: infra-deps rie
 	@command -v moto_server >/dev/null 2>&1 || pip install 'moto[server]'
-	@if [ -f infra/package-lock.json ]; then cd infra && npm ci --no-audit --no-fund --silent; fi
 
 ## test: every test, unit to end-to-end, with the real local stand-ins
 test: tools
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 12m ./...
+	AWS_LAMBDA_RIE=$(RIE) $(GO) test -count=1 -timeout 12m ./...
 	$(GO) test -count=1 -race -timeout 5m ./internal/batch/ ./internal/ratelimit/ ./internal/cache/ ./internal/cja/
 
 ## lint: formatting, vet, staticcheck, and the infrastructure validators
@@ -34,6 +33,7 @@ lint:
 	@test -z "$$(gofmt -l cmd internal functions)" || (gofmt -l cmd internal functions; exit 1)
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(MAKE) lint-pipeline
 
 clean:
 	rm -rf $(BIN) sdr_reports logs .aws-sam

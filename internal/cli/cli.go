@@ -138,6 +138,10 @@ func validateOptions(env Env, o *options) (int, bool) {
 		fmt.Fprintln(env.Stderr, dataviews.InvalidIDMessage(invalid))
 		return ExitFailure, false
 	}
+	if len(unique) == 0 && !o.all {
+		// Only empty or blank IDs, e.g. `cja-sdr $(cat empty.txt)` quoted.
+		return usageFail(env, "the following arguments are required: DATA_VIEW_ID (the IDs given were empty)"), false
+	}
 	o.ids = unique
 	return 0, true
 }

@@ -18,10 +18,13 @@ import (
 // Spring-style `last` instead of `lastPage`, small pages, a 429 burst with and
 // without Retry-After, a token that stops working mid-run, and a 404.
 type otherAPI struct {
-	mu        sync.Mutex
-	tokens    int
-	requests  map[string]int
-	throttled int
+	mu     sync.Mutex
+	tokens int
+	// cjaRequests counts every CJA request; requests counts the authorised
+	// ones per path.
+	cjaRequests int
+	requests    map[string]int
+	throttled   int
 }
 
 func (a *otherAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,16 +36,17 @@ func (a *otherAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"access_token":"other-token-%d","token_type":"bearer","expires_in":86399}`, a.tokens)
 		return
 	}
-	a.requests[r.URL.Path]++
-	n := a.requests[r.URL.Path]
-	// The first token is revoked after a few requests: the client must
+	a.cjaRequests++
+	// The first token is revoked after two requests: the client must
 	// refresh once and carry on.
-	if r.Header.Get("Authorization") == "Bearer other-token-1" && len(a.requests) > 2 {
+	if r.Header.Get("Authorization") == "Bearer other-token-1" && a.cjaRequests > 2 {
 		w.WriteHeader(401)
 		fmt.Fprint(w, `{"error_code":"401013","message":"Oauth token is not valid"}`)
 		return
 	}
-	if strings.HasSuffix(r.URL.Path, "/dimensions") && n <= 2 {
+	a.requests[r.URL.Path]++
+	n := a.requests[r.URL.Path]
+	if strings.HasSuffix(r.URL.Path, "dv_other1/dimensions") && n <= 2 {
 		a.throttled++
 		if n == 1 {
 			w.Header().Set("Retry-After", "0")
@@ -92,7 +96,9 @@ func TestAnotherCJAAPIEveryComponentLands(t *testing.T) {
 	if !strings.Contains(r.stdout, "Successful: 1") || !strings.Contains(r.stdout, "✗ dv_gone") {
 		t.Fatalf("summary:\n%s", r.stdout)
 	}
-	if api.tokens != 2 || api.throttled != 2 {
+	// One refresh after the revocation; a third token request is possible
+	// when dv_gone's 404 cancels the sibling request that was fetching it.
+	if api.tokens < 2 || api.tokens > 3 || api.throttled != 2 {
 		t.Fatalf("tokens %d (want one refresh), 429s %d", api.tokens, api.throttled)
 	}
 	f, err := excelize.OpenFile(filepath.Join(dir, "CJA_DataView_Other_Org_View_dv_other1_SDR.xlsx"))

@@ -65,6 +65,7 @@ func (r *runner) generate(ctx context.Context) int {
 func (r *runner) single(ctx context.Context, gen *generate.Generator, id string, start time.Time) int {
 	r.log.Info("Processing data view: " + id)
 	res := gen.Generate(ctx, id)
+	explainStop(&res, ctx.Err() != nil)
 	out := r.env.Stdout
 	if res.Status == report.Success {
 		r.log.Info(fmt.Sprintf("✓ %s: SUCCESS (%.1fs)", id, res.Duration.Seconds()))
@@ -94,6 +95,20 @@ func (r *runner) single(ctx context.Context, gen *generate.Generator, id string,
 	return ExitOK
 }
 
+// explainStop words the reason of a data view the run stopped before it
+// finished, so the summary says why and what to do: interrupted (Ctrl-C), or
+// stopped at another data view's failure.
+func explainStop(res *report.Result, interrupted bool) {
+	switch {
+	case res.Status == report.Cancelled && interrupted:
+		res.Error = "cancelled: interrupted while in flight; its partial files were removed (run it again)"
+	case res.Status == report.Cancelled:
+		res.Error = "cancelled: the run stopped at another data view's failure while this one was in flight (use --continue-on-error to process every data view)"
+	case res.Status == report.Skipped && interrupted:
+		res.Error = "not started: the run was interrupted (run it again)"
+	}
+}
+
 // dqCount is the issue count users expect: the INFO "no issues" row is not an issue.
 func dqCount(res report.Result) int {
 	return res.Issues - res.IssuesBySeverity["INFO"]
@@ -109,6 +124,7 @@ func (r *runner) batch(ctx context.Context, gen *generate.Generator, ids []strin
 	r.log.Info("Continue on error: " + pyBool(r.o.continueOnError))
 	r.log.Info("Output directory: " + r.o.outputDir)
 	r.progress.start(len(ids))
+	parent := ctx
 	results := batch.Run(ctx, ids, batch.Options{
 		Workers:         r.o.workers,
 		ContinueOnError: r.o.continueOnError,
@@ -123,7 +139,15 @@ func (r *runner) batch(ctx context.Context, gen *generate.Generator, ids []strin
 			}
 			r.progress.step()
 		},
-	}, gen.Generate)
+	}, func(ctx context.Context, id string) report.Result {
+		res := gen.Generate(ctx, id)
+		explainStop(&res, ctx.Err() != nil && parent.Err() != nil)
+		return res
+	})
+	interrupted := parent.Err() != nil
+	for i := range results {
+		explainStop(&results[i], interrupted)
+	}
 	r.progress.finish()
 	sum := report.Summarize(results, r.env.Now().Sub(start))
 	fmt.Fprint(r.env.Stdout, "\n"+sum.Text())
@@ -195,7 +219,7 @@ func (r *runner) dryRun(ctx context.Context) int {
 			fmt.Fprintf(r.env.Stdout, "✗ %s: %s\n", id, generate.FailureReason(err))
 		case len(data.Metrics)+len(data.Dimensions) == 0:
 			failed++
-			fmt.Fprintf(r.env.Stdout, "✗ %s: %s\n", id, generate.ErrEmpty)
+			fmt.Fprintf(r.env.Stdout, "✗ %s: %s\n", id, generate.FailureReason(generate.ErrEmpty))
 		default:
 			fmt.Fprintf(r.env.Stdout, "✓ %s: %s (%d metrics, %d dimensions)\n", id, data.DataView.Name(), len(data.Metrics), len(data.Dimensions))
 		}
@@ -228,7 +252,9 @@ func (r *runner) openCache() (cache.Cache, func(), error) {
 	}
 	c, warnings, err := cache.OpenLocal(path, r.o.cacheSize, time.Duration(r.o.cacheTTL)*time.Second, r.env.Now)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot open the validation cache %s: %v (set CJA_CACHE_DIR to a writable directory)", path, err)
+		// The cache only saves time: without it every SDR is still right.
+		r.log.Warn(fmt.Sprintf("Validation cache unusable, running without it: %v (set CJA_CACHE_DIR to a writable directory)", err))
+		return nil, func() {}, nil
 	}
 	for _, w := range warnings {
 		r.log.Warn(w)

@@ -14,6 +14,9 @@ func (o *options) singleMode() bool {
 	return len(o.ids) == 1 && !o.batch && !o.all
 }
 
+// maxLogIDBytes bounds the data view ID in a log file name (real IDs are 27).
+const maxLogIDBytes = 100
+
 // setupLogging sends records to the console (stderr, at the level the flags
 // choose) and, for SDR runs, to logs/SDR_*.log as the reference tool names them.
 func (r *runner) setupLogging() error {
@@ -37,7 +40,13 @@ func (r *runner) setupLogging() error {
 	stamp := r.env.Now().Format("20060102_150405")
 	name := "SDR_Batch_Generation_" + stamp + ".log"
 	if r.o.singleMode() {
-		name = "SDR_Generation_" + r.o.ids[0] + "_" + stamp + ".log"
+		// IDs are ASCII, but may be of any length: cut them so the name
+		// stays within the file system's 255 bytes.
+		id := r.o.ids[0]
+		if len(id) > maxLogIDBytes {
+			id = id[:maxLogIDBytes]
+		}
+		name = "SDR_Generation_" + id + "_" + stamp + ".log"
 	}
 	dir := r.env.path("logs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -3,7 +3,10 @@
 package dataviews
 
 import (
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Valid reports whether id looks like a data view ID: "dv_" followed by one
@@ -49,8 +52,18 @@ func Normalize(ids []string) (unique []string, invalid []string) {
 //	ERROR: Invalid data view ID format: invalid_id, test123
 //	       Data view IDs should start with 'dv_'
 //	       Example: dv_677ea9291244fd082f02dd42
+//
+// IDs holding control or other invisible characters are shown quoted and
+// escaped, so that no escape sequence reaches the user's terminal.
 func InvalidIDMessage(invalid []string) string {
-	return "ERROR: Invalid data view ID format: " + strings.Join(invalid, ", ") + "\n" +
+	shown := make([]string, len(invalid))
+	for i, id := range invalid {
+		shown[i] = id
+		if strings.IndexFunc(id, func(r rune) bool { return !unicode.IsGraphic(r) || r == utf8.RuneError }) >= 0 {
+			shown[i] = strconv.QuoteToGraphic(id)
+		}
+	}
+	return "ERROR: Invalid data view ID format: " + strings.Join(shown, ", ") + "\n" +
 		"       Data view IDs should start with 'dv_'\n" +
 		"       Example: dv_677ea9291244fd082f02dd42"
 }

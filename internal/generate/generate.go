@@ -117,7 +117,7 @@ func (g *Generator) Generate(ctx context.Context, id string) report.Result {
 	}
 	objs, err := render.Write(ctx, g.Store, g.Options.Prefix, doc, formats)
 	if err != nil {
-		return finish(fmt.Errorf("write SDR: %w", err))
+		return finish(fmt.Errorf("write SDR: %w (check that the output location exists, can be written to and has free space, then run it again)", err))
 	}
 	res.Outputs = objs
 	return finish(nil)
@@ -152,6 +152,9 @@ func FailureReason(err error) string {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
+	case errors.Is(err, ErrEmpty):
+		// The reference tool's words first (scripts match them), then what to do.
+		return err.Error() + " (add components to it in CJA, or check the ID with --list-dataviews)"
 	case errors.Is(err, cja.ErrNotFound), errors.Is(err, cja.ErrForbidden):
 		return "Data view validation failed: " + err.Error()
 	case errors.Is(err, cja.ErrUnauthorized) && !strings.HasPrefix(err.Error(), "CJA initialization failed"):
