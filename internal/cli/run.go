@@ -71,9 +71,15 @@ func (r *runner) single(ctx context.Context, gen *generate.Generator, id string,
 		r.log.Info(fmt.Sprintf("✓ %s: SUCCESS (%.1fs)", id, res.Duration.Seconds()))
 		fmt.Fprintln(out, r.colour(green, "SUCCESS: SDR generated for "+res.Name))
 		var size int64
+		shown := map[string]bool{}
 		for _, obj := range res.Outputs {
-			if !strings.Contains(obj.Key, "_csv/") || strings.HasSuffix(obj.Key, "/Metadata.csv") {
-				fmt.Fprintf(out, "Output: %s\n", displayPath(obj))
+			p := displayPath(obj)
+			if strings.Contains(obj.Key, "_csv/") {
+				p = filepath.Dir(p) // one line for the folder of CSV sheets
+			}
+			if !shown[p] {
+				fmt.Fprintf(out, "Output: %s\n", p)
+				shown[p] = true
 			}
 			size += obj.Size
 		}
