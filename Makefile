@@ -35,6 +35,10 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 	$(MAKE) lint-pipeline
 
+## bench: throughput, CPU and Lambda figures against their targets (about 2 minutes)
+bench: rie
+	AWS_LAMBDA_RIE=$(RIE) $(GO) run ./internal/bench/cmd/sdrbench
+
 clean:
 	rm -rf $(BIN) sdr_reports logs .aws-sam
 

@@ -2,30 +2,60 @@ package cache
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"hash"
 
 	"github.com/cja-sdr/cja-sdr/internal/cja"
 	"github.com/cja-sdr/cja-sdr/internal/quality"
 )
 
-// Key identifies a validation result: the SHA-256 of the components and the
-// checks' version. encoding/json writes map keys sorted, so the same
-// components always give the same key whatever order the API sent fields in;
-// component order still counts, since the checks may report in that order.
+// KeyFields are the only component fields the data quality checks read
+// (quality.Check: presence of id, name and type; values of id, name and
+// description). The key covers exactly these, so it costs a fraction of the
+// checks it saves — hashing whole components (nested settings and all) cost
+// twenty times more than running the checks. If the checks ever read another
+// field, add it here and bump quality.Version.
+var KeyFields = []string{"id", "name", "type", "description"}
+
+// Key identifies a validation result: a SHA-256 over the checks' version and,
+// for every component in order, the state of each KeyField (absent, null, or
+// its value with its JSON kind). Component order counts, since the checks may
+// report in that order.
 func Key(metrics, dimensions []cja.Component) string {
-	canon := struct {
-		Version    string          `json:"version"`
-		Metrics    []cja.Component `json:"metrics"`
-		Dimensions []cja.Component `json:"dimensions"`
-	}{quality.Version, metrics, dimensions}
-	b, err := json.Marshal(canon)
-	if err != nil {
-		// Only values JSON cannot hold (NaN, channels) get here; they never
-		// come from decoding an API response. fmt also prints maps sorted.
-		b = fmt.Appendf(nil, "%#v", canon)
+	h := sha256.New()
+	writeString(h, quality.Version)
+	for _, comps := range [][]cja.Component{metrics, dimensions} {
+		writeLen(h, len(comps)) // keeps "1 metric + 0 dimensions" apart from "0 + 1"
+		for _, c := range comps {
+			for _, f := range KeyFields {
+				v, ok := c[f]
+				switch s, isString := v.(string); {
+				case !ok:
+					h.Write([]byte{0})
+				case v == nil:
+					h.Write([]byte{1})
+				case isString:
+					h.Write([]byte{2})
+					writeString(h, s)
+				default: // numbers, booleans, objects: unusual, but the checks see them
+					h.Write([]byte{3})
+					writeString(h, fmt.Sprintf("%T:%v", v, v))
+				}
+			}
+		}
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeString length-prefixes s so that no two field sequences hash alike.
+func writeString(h hash.Hash, s string) {
+	writeLen(h, len(s))
+	h.Write([]byte(s))
+}
+
+func writeLen(h hash.Hash, n int) {
+	var b [binary.MaxVarintLen64]byte
+	h.Write(b[:binary.PutUvarint(b[:], uint64(n))])
 }

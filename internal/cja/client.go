@@ -50,8 +50,10 @@ func (c *Client) get(ctx context.Context, op, rawURL string, n *atomic.Int64) (*
 			return nil, err
 		}
 		// The limiter comes after the token so the admitted slot is used
-		// right away, not spent waiting on IMS.
-		if err := c.cfg.Limiter.Wait(ctx); err != nil {
+		// right away, not spent waiting on IMS. The slot counts from the
+		// answer (answered below), never from the send alone.
+		answered, err := c.cfg.Limiter.Acquire(ctx)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		start := time.Now()
@@ -66,6 +68,7 @@ func (c *Client) get(ctx context.Context, op, rawURL string, n *atomic.Int64) (*
 			req.Header.Set("Accept", "application/json")
 			return req, nil
 		})
+		answered()
 		c.requests.Add(1)
 		if n != nil {
 			n.Add(1)

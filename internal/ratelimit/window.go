@@ -17,8 +17,15 @@ type Window struct {
 	Per   time.Duration
 
 	mu     sync.Mutex
-	events []time.Time // times of the last Limit admitted events, oldest first
+	slots  []slot // events still inside the window, at most Limit
+	nextID uint64
 	now    func() time.Time
+}
+
+// slot is one admitted event. Its time can move forward once (see Acquire).
+type slot struct {
+	id uint64
+	at time.Time
 }
 
 // New returns a limiter of limit events per period. limit <= 0 means unlimited.
@@ -39,22 +46,36 @@ func (w *Window) clock() time.Time {
 	return time.Now()
 }
 
-// reserve admits an event now if it can, else tells how long to wait.
-func (w *Window) reserve() time.Duration {
+// prune drops the events that have left the window and returns the time the
+// oldest remaining one leaves it. Callers hold mu.
+func (w *Window) prune(now time.Time) (oldestLeaves time.Time) {
+	kept := w.slots[:0]
+	for _, s := range w.slots {
+		leaves := s.at.Add(w.Per)
+		if leaves.After(now) {
+			kept = append(kept, s)
+			if oldestLeaves.IsZero() || leaves.Before(oldestLeaves) {
+				oldestLeaves = leaves
+			}
+		}
+	}
+	w.slots = kept
+	return oldestLeaves
+}
+
+// reserve admits an event now if it can (returning its id), else tells how
+// long to wait.
+func (w *Window) reserve() (uint64, time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.clock()
-	if len(w.events) < w.Limit {
-		w.events = append(w.events, now)
-		return 0
+	leaves := w.prune(now)
+	if len(w.slots) < w.Limit {
+		w.nextID++
+		w.slots = append(w.slots, slot{id: w.nextID, at: now})
+		return w.nextID, 0
 	}
-	oldest := w.events[0]
-	if wait := oldest.Add(w.Per).Sub(now); wait > 0 {
-		return wait
-	}
-	copy(w.events, w.events[1:])
-	w.events[len(w.events)-1] = now
-	return 0
+	return 0, leaves.Sub(now)
 }
 
 // Allow admits an event now if the window has room; it never waits. The
@@ -63,7 +84,8 @@ func (w *Window) Allow() bool {
 	if w == nil || w.Limit <= 0 {
 		return true
 	}
-	return w.reserve() == 0
+	_, wait := w.reserve()
+	return wait == 0
 }
 
 // RetryAfter is how long until Allow would succeed (0 if it would now).
@@ -73,31 +95,56 @@ func (w *Window) RetryAfter() time.Duration {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.events) < w.Limit {
+	now := w.clock()
+	leaves := w.prune(now)
+	if len(w.slots) < w.Limit {
 		return 0
 	}
-	if d := w.events[0].Add(w.Per).Sub(w.clock()); d > 0 {
-		return d
-	}
-	return 0
+	return leaves.Sub(now)
 }
 
 // Wait blocks until an event is admitted or ctx ends.
 func (w *Window) Wait(ctx context.Context) error {
+	_, err := w.Acquire(ctx)
+	return err
+}
+
+// Acquire blocks until an event is admitted or ctx ends, like Wait, and
+// returns done, to be called when the request has been answered. done moves
+// the event's time to that moment: the server counted the request somewhere
+// between sending and answer, so counting it from the answer means our window
+// is never behind the server's, whatever the network delay. (Counting from
+// the send alone lets a request leave the instant an earlier one turns Per
+// old here, while the server, which saw that earlier one later, still counts
+// it: a 429.) Calling done more than once, or never, is harmless.
+func (w *Window) Acquire(ctx context.Context) (done func(), err error) {
 	if w == nil || w.Limit <= 0 {
-		return ctx.Err()
+		return func() {}, ctx.Err()
 	}
 	for {
-		d := w.reserve()
+		id, d := w.reserve()
 		if d == 0 {
-			return nil
+			return func() { w.answered(id) }, nil
 		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return func() {}, ctx.Err()
 		case <-t.C:
+		}
+	}
+}
+
+func (w *Window) answered(id uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range w.slots {
+		if w.slots[i].id == id {
+			if now := w.clock(); now.After(w.slots[i].at) {
+				w.slots[i].at = now
+			}
+			return
 		}
 	}
 }

@@ -61,3 +61,28 @@ func TestWaitHonoursContext(t *testing.T) {
 		t.Fatal("Wait on a full window with a cancelled context returned nil")
 	}
 }
+
+// A request that took long to answer holds its slot from the answer on, so
+// the next request cannot leave while the server may still count the first.
+func TestAcquireCountsFromTheAnswer(t *testing.T) {
+	now := time.Unix(0, 0)
+	w := New(1, 6*time.Second).WithClock(func() time.Time { return now })
+	done, err := w.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Second) // the answer arrives 2 s later
+	done()
+	now = now.Add(5 * time.Second) // 7 s after the send, 5 s after the answer
+	if w.Allow() {
+		t.Fatal("admitted 5 s after the previous answer in a 6 s window")
+	}
+	if got := w.RetryAfter(); got != time.Second {
+		t.Fatalf("RetryAfter = %v, want 1s", got)
+	}
+	now = now.Add(time.Second)
+	if !w.Allow() {
+		t.Fatal("not admitted 6 s after the previous answer")
+	}
+	done() // a second call changes nothing
+}
