@@ -185,10 +185,12 @@ func (r *runner) run(ctx context.Context) int {
 		err = r.client.Authenticate(ctx)
 	}
 	if err != nil {
-		msg := err.Error()
-		if !strings.HasPrefix(msg, "CJA initialization failed") {
-			msg = "CJA initialization failed: " + msg
+		if code, ok := r.interrupted(ctx); ok {
+			return code
 		}
+		// Once, in front, whether or not the error says it already (IMS
+		// rejecting the credentials does, after the operation's name).
+		msg := "CJA initialization failed: " + strings.Replace(err.Error(), "CJA initialization failed: ", "", 1)
 		r.log.Error(msg)
 		return ExitFailure
 	}
@@ -199,6 +201,16 @@ func (r *runner) run(ctx context.Context) int {
 		return r.dryRun(ctx)
 	}
 	return r.generate(ctx)
+}
+
+// interrupted reports (and logs) a run stopped by Ctrl-C before any data
+// view started, which is exit 130 like any interruption, not a failure.
+func (r *runner) interrupted(ctx context.Context) (int, bool) {
+	if ctx.Err() == nil {
+		return 0, false
+	}
+	r.log.Error("Interrupted before any data view started; nothing was processed (run it again)")
+	return ExitInterrupted, true
 }
 
 // credentials come from the config file and environment, or are the sample

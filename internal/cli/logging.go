@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // LevelCritical is Python's CRITICAL, above slog's ERROR.
@@ -78,8 +80,7 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 		write(a)
 	}
 	r.Attrs(write)
-	b.WriteByte('\n')
-	line := b.String()
+	line := logText(b.String()) + "\n"
 	for _, s := range h.redact {
 		if s != "" {
 			line = strings.ReplaceAll(line, s, "[REDACTED]")
@@ -108,3 +109,37 @@ func (h *lineHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 // WithGroup is not used by this command; groups are flattened.
 func (h *lineHandler) WithGroup(string) slog.Handler { return h }
+
+// oneLine makes text from outside (data view names, API messages) safe to
+// print on one line of a terminal or summary: line breaks and tabs become
+// spaces, and control characters and bidirectional overrides are dropped, so
+// a name can neither forge a summary line nor send escape sequences.
+func oneLine(s string) string {
+	if strings.IndexFunc(s, unsafeRune) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unsafeRune(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// logText is oneLine for log records, except that line breaks are kept and
+// the lines after the first indented, so multi-line messages (a config
+// file's problems) stay readable and no line can pass for a record.
+func logText(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = oneLine(l)
+	}
+	return strings.Join(lines, "\n    ")
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError
+}

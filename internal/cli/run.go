@@ -25,6 +25,9 @@ func (r *runner) generate(ctx context.Context) int {
 	if r.o.all {
 		list, err := r.client.ListDataViews(ctx)
 		if err != nil {
+			if code, ok := r.interrupted(ctx); ok {
+				return code
+			}
 			r.log.Error("Could not list data views: " + err.Error())
 			return ExitFailure
 		}
@@ -69,7 +72,7 @@ func (r *runner) single(ctx context.Context, gen *generate.Generator, id string,
 	out := r.env.Stdout
 	if res.Status == report.Success {
 		r.log.Info(fmt.Sprintf("✓ %s: SUCCESS (%.1fs)", id, res.Duration.Seconds()))
-		fmt.Fprintln(out, r.colour(green, "SUCCESS: SDR generated for "+res.Name))
+		fmt.Fprintln(out, r.colour(green, "SUCCESS: SDR generated for "+oneLine(res.Name)))
 		var size int64
 		shown := map[string]bool{}
 		for _, obj := range res.Outputs {
@@ -88,7 +91,7 @@ func (r *runner) single(ctx context.Context, gen *generate.Generator, id string,
 		fmt.Fprintf(out, "Data Quality Issues: %d\n", dqCount(res))
 	} else {
 		r.log.Error(fmt.Sprintf("✗ %s: %s - %s", id, res.Status, res.Error))
-		fmt.Fprintln(out, r.colour(red, "FAILED: "+res.Error))
+		fmt.Fprintln(out, r.colour(red, "FAILED: "+oneLine(res.Error)))
 	}
 	fmt.Fprintf(out, "Total runtime: %.1fs\n", r.env.Now().Sub(start).Seconds())
 	r.logCacheStats()
@@ -153,6 +156,8 @@ func (r *runner) batch(ctx context.Context, gen *generate.Generator, ids []strin
 	interrupted := parent.Err() != nil
 	for i := range results {
 		explainStop(&results[i], interrupted)
+		// Names and reasons come from the API: one line each in the summary.
+		results[i].Name, results[i].Error = oneLine(results[i].Name), oneLine(results[i].Error)
 	}
 	r.progress.finish()
 	sum := report.Summarize(results, r.env.Now().Sub(start))
@@ -175,6 +180,9 @@ func (r *runner) batch(ctx context.Context, gen *generate.Generator, ids []strin
 func (r *runner) listDataViews(ctx context.Context) int {
 	list, err := r.client.ListDataViews(ctx)
 	if err != nil {
+		if code, ok := r.interrupted(ctx); ok {
+			return code
+		}
 		r.log.Error("Could not list data views: " + err.Error())
 		return ExitFailure
 	}
@@ -194,7 +202,7 @@ func (r *runner) listDataViews(ctx context.Context) int {
 	fmt.Fprintln(tw, "ID\tName\tOwner")
 	fmt.Fprintln(tw, "--\t----\t-----")
 	for _, dv := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", dv.ID, dv.Name, dv.Owner)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", oneLine(dv.ID), oneLine(dv.Name), oneLine(dv.Owner))
 	}
 	tw.Flush()
 	return ExitOK
@@ -206,7 +214,10 @@ func (r *runner) dryRun(ctx context.Context) int {
 	ids := r.o.ids
 	fmt.Fprintln(r.env.Stdout, "DRY RUN: checking configuration, connection and data views; nothing will be written")
 	if _, err := r.client.ListDataViews(ctx); err != nil {
-		fmt.Fprintf(r.env.Stdout, "✗ Connection: %v\n", err)
+		if code, ok := r.interrupted(ctx); ok {
+			return code
+		}
+		fmt.Fprintf(r.env.Stdout, "✗ Connection: %s\n", oneLine(err.Error()))
 		return ExitFailure
 	}
 	fmt.Fprintln(r.env.Stdout, "✓ Configuration and connection OK")
@@ -222,12 +233,12 @@ func (r *runner) dryRun(ctx context.Context) int {
 		switch {
 		case err != nil:
 			failed++
-			fmt.Fprintf(r.env.Stdout, "✗ %s: %s\n", id, generate.FailureReason(err))
+			fmt.Fprintf(r.env.Stdout, "✗ %s: %s\n", id, oneLine(generate.FailureReason(err)))
 		case len(data.Metrics)+len(data.Dimensions) == 0:
 			failed++
 			fmt.Fprintf(r.env.Stdout, "✗ %s: %s\n", id, generate.FailureReason(generate.ErrEmpty))
 		default:
-			fmt.Fprintf(r.env.Stdout, "✓ %s: %s (%d metrics, %d dimensions)\n", id, data.DataView.Name(), len(data.Metrics), len(data.Dimensions))
+			fmt.Fprintf(r.env.Stdout, "✓ %s: %s (%d metrics, %d dimensions)\n", id, oneLine(data.DataView.Name()), len(data.Metrics), len(data.Dimensions))
 		}
 		if ctx.Err() != nil {
 			return ExitInterrupted

@@ -116,7 +116,10 @@ func (g *Generator) Generate(ctx context.Context, id string) report.Result {
 		formats = []string{"excel"}
 	}
 	objs, err := render.Write(ctx, g.Store, g.Options.Prefix, doc, formats)
-	if err != nil {
+	switch {
+	case errors.Is(err, render.ErrTooWide):
+		return finish(fmt.Errorf("write SDR: %w", err)) // says what to do already
+	case err != nil:
 		return finish(fmt.Errorf("write SDR: %w (check that the output location exists, can be written to and has free space, then run it again)", err))
 	}
 	res.Outputs = objs
@@ -155,10 +158,18 @@ func FailureReason(err error) string {
 	case errors.Is(err, ErrEmpty):
 		// The reference tool's words first (scripts match them), then what to do.
 		return err.Error() + " (add components to it in CJA, or check the ID with --list-dataviews)"
+	case errors.Is(err, cja.ErrUnauthorized), isAPIKeyRejected(err):
+		// The credentials, not the data view: say it once, in front.
+		return "CJA initialization failed: " + strings.Replace(err.Error(), "CJA initialization failed: ", "", 1)
 	case errors.Is(err, cja.ErrNotFound), errors.Is(err, cja.ErrForbidden):
 		return "Data view validation failed: " + err.Error()
-	case errors.Is(err, cja.ErrUnauthorized) && !strings.HasPrefix(err.Error(), "CJA initialization failed"):
-		return "CJA initialization failed: " + err.Error()
 	}
 	return err.Error()
+}
+
+// isAPIKeyRejected reports the gateway refusing the client ID as API key
+// (403 "403003 Api Key is invalid"): a credentials problem, not a data view's.
+func isAPIKeyRejected(err error) bool {
+	var e *cja.Error
+	return errors.As(err, &e) && e.Kind == cja.KindForbidden && e.Code == "403003"
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -146,10 +147,12 @@ func excelSheet(j *job, f *excelize.File, st *styles, sh sdr.Sheet) error {
 		summary = j.doc.IssueSummary()
 		headerRow = len(summary) + 4 // title, header, one row per severity, a blank row
 	}
-	for i, w := range columnWidths(sh, dq) {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return err
-		}
+	if len(sh.Columns) > excelize.MaxColumns {
+		return fmt.Errorf("%w: %d columns, more than a worksheet holds (%d); use --format json or csv for this data view",
+			ErrTooWide, len(sh.Columns), excelize.MaxColumns)
+	}
+	if err := setColumnWidths(sw, columnWidths(sh, dq)); err != nil {
+		return err
 	}
 	first := "A" + strconv.Itoa(headerRow+1)
 	if err := sw.SetPanes(&excelize.Panes{
@@ -255,6 +258,37 @@ func excelValue(v any) (any, bool) {
 }
 
 func excelText(s string) string { return truncateCell(cleanText(s)) }
+
+// ErrTooWide is returned (wrapped) for a sheet with more columns than Excel
+// allows: the API returned components with that many distinct fields.
+var ErrTooWide = errors.New("too many columns for a workbook")
+
+// sizedColumns is how many leading columns get their own width; the rest
+// share one. excelize's SetColWidth costs time in proportion to the widths
+// already set, so sizing every column of a sheet with thousands of them
+// (components with thousands of fields) would take minutes.
+const sizedColumns = 256
+
+// setColumnWidths sets widths in runs of equal width.
+func setColumnWidths(sw *excelize.StreamWriter, widths []float64) error {
+	if len(widths) > sizedColumns {
+		if err := sw.SetColWidth(sizedColumns+1, len(widths), float64(minWidth*2)); err != nil {
+			return err
+		}
+		widths = widths[:sizedColumns]
+	}
+	for first := 0; first < len(widths); {
+		last := first
+		for last+1 < len(widths) && widths[last+1] == widths[first] {
+			last++
+		}
+		if err := sw.SetColWidth(first+1, last+1, widths[first]); err != nil {
+			return err
+		}
+		first = last + 1
+	}
+	return nil
+}
 
 // columnWidths sizes each column to its longest line among the header and
 // the sampled rows, within [minWidth, maxWidth].

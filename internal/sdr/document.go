@@ -4,6 +4,8 @@
 package sdr
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 	"unicode"
@@ -43,13 +45,20 @@ const (
 // combining marks, '-' and '_'; runs of white space become one '_'; the rest
 // is dropped. So the result never contains '/', '\\', '.' (hence no "..")
 // or control characters and is safe as a file name and an S3 key segment.
-// Empty parts become "Unnamed" and "unknown".
+// Empty parts become "Unnamed" and "unknown". An ID too long to keep whole is
+// cut and ends with a hash of all of it, so distinct IDs keep distinct names.
 func BaseName(dataViewName, id string) string {
 	name := sanitizeNamePart(dataViewName, maxNameBytes)
 	if name == "" {
 		name = "Unnamed"
 	}
-	id = sanitizeNamePart(id, maxIDBytes)
+	id = sanitizeNamePart(id, len(id))
+	if len(id) > maxIDBytes {
+		// A cut ID could name another data view's files too: end it with a
+		// hash of the whole ID, so two long IDs sharing a prefix stay apart.
+		sum := sha256.Sum256([]byte(id))
+		id = sanitizeNamePart(id, maxIDBytes-9) + "-" + hex.EncodeToString(sum[:4])
+	}
 	if id == "" {
 		id = "unknown"
 	}
