@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
 
 	"github.com/cja-sdr/cja-sdr/internal/cja"
 	"github.com/cja-sdr/cja-sdr/internal/quality"
@@ -24,38 +23,31 @@ var KeyFields = []string{"id", "name", "type", "description"}
 // its value with its JSON kind). Component order counts, since the checks may
 // report in that order.
 func Key(metrics, dimensions []cja.Component) string {
-	h := sha256.New()
-	writeString(h, quality.Version)
+	// One buffer hashed once: cheaper than many small hash writes.
+	buf := appendString(make([]byte, 0, 64*(len(metrics)+len(dimensions)+1)), quality.Version)
 	for _, comps := range [][]cja.Component{metrics, dimensions} {
-		writeLen(h, len(comps)) // keeps "1 metric + 0 dimensions" apart from "0 + 1"
+		buf = binary.AppendUvarint(buf, uint64(len(comps))) // keeps "1 metric + 0 dimensions" apart from "0 + 1"
 		for _, c := range comps {
 			for _, f := range KeyFields {
 				v, ok := c[f]
 				switch s, isString := v.(string); {
 				case !ok:
-					h.Write([]byte{0})
+					buf = append(buf, 0)
 				case v == nil:
-					h.Write([]byte{1})
+					buf = append(buf, 1)
 				case isString:
-					h.Write([]byte{2})
-					writeString(h, s)
+					buf = appendString(append(buf, 2), s)
 				default: // numbers, booleans, objects: unusual, but the checks see them
-					h.Write([]byte{3})
-					writeString(h, fmt.Sprintf("%T:%v", v, v))
+					buf = appendString(append(buf, 3), fmt.Sprintf("%T:%v", v, v))
 				}
 			}
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
-// writeString length-prefixes s so that no two field sequences hash alike.
-func writeString(h hash.Hash, s string) {
-	writeLen(h, len(s))
-	h.Write([]byte(s))
-}
-
-func writeLen(h hash.Hash, n int) {
-	var b [binary.MaxVarintLen64]byte
-	h.Write(b[:binary.PutUvarint(b[:], uint64(n))])
+// appendString length-prefixes s so that no two field sequences encode alike.
+func appendString(buf []byte, s string) []byte {
+	return append(binary.AppendUvarint(buf, uint64(len(s))), s...)
 }
