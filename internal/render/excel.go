@@ -106,6 +106,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 func writeExcel(j *job) error {
 	f := excelize.NewFile()
 	defer f.Close() // removes the stream writers' temp files
+	f.SetZipWriter(newZipWriter)
 	st, err := newStyles(f)
 	if err != nil {
 		return err

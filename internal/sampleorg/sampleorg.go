@@ -115,7 +115,17 @@ type Server struct {
 	limiters map[string]*ratelimit.Window
 	stats    Stats
 	inFlight map[string]int // data view id -> outstanding requests
+
+	// synth keeps recently used synthetic views, so a benchmark's CPU is not
+	// spent rebuilding the same components on every request (Adobe's servers
+	// do that work in real life, not ours). Bounded, so a huge Synthetic
+	// still costs little memory.
+	synthMu sync.Mutex
+	synth   map[int]*view
 }
+
+// maxCachedSynth bounds the synthetic views kept built.
+const maxCachedSynth = 1024
 
 // New returns a simulator with opts applied. It panics on an unknown
 // Envelope, which is a bug in the caller's test setup, not a runtime failure.
@@ -208,7 +218,19 @@ func (s *Server) lookup(id string) *view {
 		}
 	}
 	if n, ok := parseSynthID(id); ok && n <= s.opts.Synthetic {
-		return newView(synthSpec(n))
+		s.synthMu.Lock()
+		defer s.synthMu.Unlock()
+		if v, ok := s.synth[n]; ok {
+			return v
+		}
+		v := newView(synthSpec(n))
+		if s.synth == nil {
+			s.synth = map[int]*view{}
+		}
+		if len(s.synth) < maxCachedSynth {
+			s.synth[n] = v
+		}
+		return v
 	}
 	return nil
 }
