@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -23,10 +27,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cja-sdr/cja-sdr/internal/awstest"
+	"github.com/cja-sdr/cja-sdr/internal/cja"
 	"github.com/cja-sdr/cja-sdr/internal/lambdaio"
 	"github.com/cja-sdr/cja-sdr/internal/pipeline"
 	"github.com/cja-sdr/cja-sdr/internal/sampleorg"
@@ -75,6 +82,15 @@ type pipelineEnv struct {
 	store  store.Store
 	// logs collects every handler's log lines (JSON).
 	logs *syncBuffer
+	// waits records the waits the API clients asked for between retries;
+	// they are not slept, as the state machine's retry waits are not.
+	waits *waitLog
+	// runOutput collects what run-local.mjs printed (errors and causes).
+	runOutput *syncBuffer
+	// secrets are the client secrets in play; tokens are the bearer tokens
+	// the sample organisation saw. None may be written anywhere.
+	secrets []string
+	tokens  sync.Map
 }
 
 // envOptions tune one deployment.
@@ -83,14 +99,42 @@ type envOptions struct {
 	// generatorFault, when set, runs before the real generator and may
 	// answer with an error instead (for retry and catch paths).
 	generatorFault func(in pipeline.GenerateInput) error
-	maxWorkers     int
+	// generatorDone, when set, is called after each generator invocation.
+	generatorDone func(in pipeline.GenerateInput)
+	maxWorkers    int
+	// credentials go into the secret (default: the demo credentials).
+	credentials *sampleorg.Credentials
+	// generatorTimeout is the generator's Lambda timeout (default
+	// generatorTimeout) and deadlineMargin how long before it the generator
+	// stops (default pipeline.DefaultDeadlineMargin).
+	generatorTimeout time.Duration
+	deadlineMargin   time.Duration
+	// refusePut, when set, puts a proxy between the handlers and moto that
+	// answers 503 SlowDown to each PutObject whose key it returns true for.
+	refusePut func(key string) bool
 }
 
 func newPipelineEnv(t *testing.T, opts envOptions) *pipelineEnv {
 	t.Helper()
 	m := awstest.Moto(t)
-	e := &pipelineEnv{t: t, moto: m, bucket: m.NewBucket(t), table: m.NewTable(t)}
-	e.secret = createSecret(t, m)
+	e := &pipelineEnv{t: t, moto: m, bucket: m.NewBucket(t), table: m.NewTable(t), waits: &waitLog{}, runOutput: &syncBuffer{}}
+	creds := sampleorg.DemoCredentials()
+	if opts.credentials != nil {
+		creds = *opts.credentials
+	}
+	e.secret = createSecret(t, m, creds)
+	e.secrets = []string{creds.Secret, sampleorg.DemoCredentials().Secret}
+	// Every bearer token the API sees is remembered for the leak checks.
+	faults := opts.org.Faults
+	opts.org.Faults = func(r *http.Request, seq int64) *sampleorg.Fault {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
+			e.tokens.Store(tok, true)
+		}
+		if faults != nil {
+			return faults(r, seq)
+		}
+		return nil
+	}
 	e.org = sampleorg.New(opts.org)
 	ts := httptest.NewServer(e.org)
 	t.Cleanup(ts.Close)
@@ -115,25 +159,52 @@ func newPipelineEnv(t *testing.T, opts envOptions) *pipelineEnv {
 	e.store = store.NewS3(m.S3(t), e.bucket, "")
 
 	cfg := m.AWSConfig()
+	// The SDK's retries keep their count but not their waits.
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			o.RateLimiter = ratelimit.None
+		})
+	}
+	if opts.refusePut != nil {
+		cfg.BaseEndpoint = aws.String(refusingProxy(t, m.Endpoint, opts.refusePut))
+	}
 	getenv := func(k string) string { return e.env[k] }
 	e.logs = &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	planner, err := lambdaio.NewPlanner(getenv, cfg, log)
+	// The API clients' retries keep their count and their requested waits
+	// (recorded), but do not sleep them.
+	noSleep := lambdaio.WithCJAConfig(func(c *cja.Config) {
+		c.Sleep = func(ctx context.Context, d time.Duration) error {
+			e.waits.add(d)
+			return ctx.Err()
+		}
+	})
+	planner, err := lambdaio.NewPlanner(getenv, cfg, log, noSleep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, err := lambdaio.NewGenerator(getenv, cfg, log)
+	gen, err := lambdaio.NewGenerator(getenv, cfg, log, noSleep)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.deadlineMargin > 0 {
+		gen.DeadlineMargin = opts.deadlineMargin
+	}
+	if opts.generatorTimeout == 0 {
+		opts.generatorTimeout = generatorTimeout
 	}
 	sum, err := lambdaio.NewSummariser(getenv, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	genHandler := gen.Handle
-	if f := opts.generatorFault; f != nil {
+	if f, done := opts.generatorFault, opts.generatorDone; f != nil || done != nil {
 		genHandler = func(ctx context.Context, in pipeline.GenerateInput) (pipeline.GenerateOutput, error) {
-			if in.Failure == nil {
+			if done != nil {
+				defer done(in)
+			}
+			if in.Failure == nil && f != nil {
 				if err := f(in); err != nil {
 					return pipeline.GenerateOutput{}, err
 				}
@@ -143,15 +214,14 @@ func newPipelineEnv(t *testing.T, opts envOptions) *pipelineEnv {
 	}
 	e.lambda = newLambdaEndpoint(t, map[string]function{
 		plannerName:   {handler: lambda.NewHandler(planner.Handle), timeout: 120 * time.Second},
-		generatorName: {handler: lambda.NewHandler(genHandler), timeout: generatorTimeout},
+		generatorName: {handler: lambda.NewHandler(genHandler), timeout: opts.generatorTimeout},
 		summaryName:   {handler: lambda.NewHandler(sum.Handle), timeout: 300 * time.Second},
 	})
 	return e
 }
 
-func createSecret(t *testing.T, m *awstest.MotoServer) string {
+func createSecret(t *testing.T, m *awstest.MotoServer, c sampleorg.Credentials) string {
 	t.Helper()
-	c := sampleorg.DemoCredentials()
 	value, _ := json.Marshal(map[string]string{
 		"org_id": c.OrgID, "client_id": c.ClientID, "secret": c.Secret, "scopes": c.Scopes,
 	})
@@ -269,13 +339,19 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// checkNoSecret holds invariant 3: the client secret is in no log line and
-// no object of the bucket.
+// checkNoSecret holds invariant 3: no client secret and no access token is
+// in any handler's log line, anything the runner printed, or any object of
+// the bucket.
 func (e *pipelineEnv) checkNoSecret() {
 	e.t.Helper()
-	secret := sampleorg.DemoCredentials().Secret
-	if strings.Contains(e.logs.String(), secret) {
-		e.t.Error("a handler logged the client secret")
+	needles := e.needles()
+	texts := map[string]string{"the handlers' log": e.logs.String(), "the runner's output": e.runOutput.String()}
+	for what, text := range texts {
+		for _, n := range needles {
+			if strings.Contains(text, n) {
+				e.t.Errorf("%s contains a secret or token (%.12s...)", what, n)
+			}
+		}
 	}
 	keys, err := e.store.List(context.Background(), "")
 	if err != nil {
@@ -286,19 +362,134 @@ func (e *pipelineEnv) checkNoSecret() {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if bytes.Contains(b, []byte(secret)) {
-			e.t.Errorf("s3://%s/%s contains the client secret", e.bucket, k)
+		for _, n := range needles {
+			if bytes.Contains(b, []byte(n)) {
+				e.t.Errorf("s3://%s/%s contains a secret or token (%.12s...)", e.bucket, k, n)
+			}
 		}
 	}
 }
 
-// errorType names an error the way aws-lambda-go does for the service.
+// needles are the secrets and tokens to look for: the client secrets, every
+// bearer token the API saw (and its signed part alone), and the first
+// tokens the sample organisation issues, whether used or not.
+func (e *pipelineEnv) needles() []string {
+	out := slices.Clone(e.secrets)
+	add := func(tok string) {
+		out = append(out, tok)
+		if i := strings.IndexByte(tok, '.'); i > 0 && len(tok)-i > 20 {
+			out = append(out, tok[i+1:])
+		}
+	}
+	seen, known := 0, 0
+	e.tokens.Range(func(k, _ any) bool {
+		add(k.(string))
+		seen++
+		for n := int64(1); n <= 20; n++ {
+			if k.(string) == sampleToken(n) {
+				known++
+			}
+		}
+		return true
+	})
+	if seen > 0 && known == 0 {
+		e.t.Errorf("sampleToken no longer makes the sample organisation's tokens: the leak check would miss unused ones")
+	}
+	for n := int64(1); n <= 20; n++ {
+		add(sampleToken(n))
+	}
+	return out
+}
+
+// sampleToken is the sample organisation's n-th access token (it makes
+// them deterministic on purpose, so tests can look for them).
+func sampleToken(n int64) string {
+	clientID := sampleorg.DemoCredentials().ClientID
+	claims := fmt.Sprintf(`{"type":"access_token","client_id":%q,"as":"ims-sample","n":%d}`, clientID, n)
+	sig := sha256.Sum256([]byte("sampleorg token\x00" + claims))
+	return "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." +
+		base64.RawURLEncoding.EncodeToString([]byte(claims)) + "." +
+		base64.RawURLEncoding.EncodeToString(sig[:])
+}
+
+// waitLog records the waits asked for between API retries.
+type waitLog struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (w *waitLog) add(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waits = append(w.waits, d)
+}
+
+func (w *waitLog) all() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.waits)
+}
+
+// refusingProxy forwards every request to moto but answers a PutObject
+// whose key refuse picks with S3's 503 SlowDown, as a bucket under too much
+// load (or a partial outage) does. It returns the proxy's URL.
+func refusingProxy(t *testing.T, moto string, refuse func(key string) bool) string {
+	t.Helper()
+	target, err := url.Parse(moto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Path-style: /<bucket>/<key>; the SDK adds ?x-id=PutObject.
+		_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		if r.Method == http.MethodPut && r.URL.Query().Get("x-id") == "PutObject" && key != "" && refuse(key) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+
+				`<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>LOCALPROXY</RequestId></Error>`)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// errorType names an error the way aws-lambda-go does for the service. An
+// error may name itself, to stand for what Lambda reports when the runtime
+// itself fails (Runtime.ExitError, Runtime.OutOfMemory).
 func errorType(err error) string {
+	if n, ok := err.(interface{ LambdaErrorType() string }); ok {
+		return n.LambdaErrorType()
+	}
 	t := reflect.TypeOf(err)
 	if t.Kind() == reflect.Pointer {
 		return t.Elem().Name()
 	}
 	return t.Name()
+}
+
+// waitIdle waits until no invocation of any function is running: a Map
+// that failed leaves invocations it had started running to their end, as
+// Lambda does.
+func (l *lambdaEndpoint) waitIdle(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		l.mu.Lock()
+		busy := 0
+		for _, n := range l.inFlight {
+			busy += n
+		}
+		l.mu.Unlock()
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d invocations still running a minute after the execution ended", busy)
+		}
+	}
 }
 
 func (l *lambdaEndpoint) stats(name string) (calls, peak int, errs []string) {
@@ -340,7 +531,9 @@ func (e *pipelineEnv) run(name string, input any) execution {
 	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	err = cmd.Run()
+	fmt.Fprintf(e.runOutput, "%s\n%s\n", stdout.String(), stderr.String())
+	if err != nil {
 		e.t.Fatalf("run-local.mjs: %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
 	}
 	var last string

@@ -9,6 +9,8 @@
 // This file is the catalogue of those scenarios with what the user sees in
 // each. Every entry is run by exactly one test case, and RELIABILITY.md is
 // rendered from it (go test ./internal/faults -run TestReliabilityTableUpToDate -update).
+// The entries whose key starts with StateMachinePrefix run through the
+// pipeline's state machine, in ./infra's end-to-end tests; the rest run here.
 package faults
 
 import (
@@ -26,6 +28,11 @@ const (
 	Security Kind = "Security"
 )
 
+// StateMachinePrefix starts the key of every scenario run through the state
+// machine by ./infra's end-to-end tests (infra/faults_e2e_test.go), each
+// test naming its key in a call sfnScenario(t, "<key>").
+const StateMachinePrefix = "sfn-"
+
 // Scenario is one row of the reliability table.
 type Scenario struct {
 	Key  string // the test case's name
@@ -34,6 +41,9 @@ type Scenario struct {
 	What string // the scenario
 	Sees string // what the user sees
 }
+
+// ThroughStateMachine reports whether ./infra runs the scenario.
+func (s Scenario) ThroughStateMachine() bool { return strings.HasPrefix(s.Key, StateMachinePrefix) }
 
 // Lookup returns the scenario with key.
 func Lookup(key string) (Scenario, bool) {
@@ -64,8 +74,14 @@ func Markdown() string {
 	b.WriteString("     go test ./internal/faults -run TestReliabilityTableUpToDate -update\n")
 	b.WriteString("     Do not edit by hand. -->\n")
 	b.WriteString("## Reliability\n\n")
-	fmt.Fprintf(&b, "The fault suite (`go test ./internal/faults`, part of `make test`) runs **%d fault scenarios**, **%d bad inputs** and **%d security checks**. ",
-		Count(Fault), Count(BadInput), Count(Security))
+	sfn := 0
+	for _, s := range Scenarios {
+		if s.ThroughStateMachine() {
+			sfn++
+		}
+	}
+	fmt.Fprintf(&b, "The fault suite (`go test ./internal/faults`, and `go test ./infra` for the %d scenarios of area *State machine*, all part of `make test`) runs **%d fault scenarios**, **%d bad inputs** and **%d security checks**. ",
+		sfn, Count(Fault), Count(BadInput), Count(Security))
 	b.WriteString("In every one of them it also checks that each requested data view appears exactly once in the summary with a status, ")
 	b.WriteString("that every failure says which data view, what went wrong and what to do, that no half-written or temporary file is left, ")
 	b.WriteString("that nothing is written outside the output directory, and that neither the client secret nor an access token appears in any output, log or file.\n")
@@ -161,6 +177,18 @@ var Scenarios = []Scenario{
 	{"chaos", Fault, "CJA API", "Random 429s, 503s, resets and HTML pages on a fifth of all requests over 40 data views", "Every data view SUCCESS or FAILED with a reason, each exactly once; files only for the successful ones"},
 	// The pipeline's generator Lambda.
 	{"lambda-deadline", Fault, "Pipeline", "The generator Lambda meets a response that hangs until its deadline", "A retryable `DeadlineError` naming the data view, returned before the Lambda time-out; no SDR object; the result record says in flight until the state machine's retry succeeds and replaces it"},
+	// The whole pipeline: infra/statemachine.asl.json run by
+	// aws-local-stepfunctions over the real handlers, moto and the sample
+	// organisation (infra/faults_e2e_test.go).
+	{"sfn-429-storm-retry-after", Fault, "State machine", "One data view's metrics answer 429 with `Retry-After: 1` eight times, more than the client's 6 attempts", "The client waits the 1 s asked before each retry, gives up with a `TransientError`, the state machine retries the data view and it succeeds; execution SUCCEEDED, every SDR written"},
+	{"sfn-5xx-bursts", Fault, "State machine", "Bursts of eight 500s, 502s, 503s and 504s on four data views, longer than the client's retries", "Each data view retried once by the state machine, then SUCCESS; execution SUCCEEDED"},
+	{"sfn-persistent-503", Fault, "State machine", "A data view that always answers 503, `continueOnError: true`", "Three attempts, then a FAILED record: `generator: dv_…: get data view dv_…: HTTP 503: backend timeout (gave up after 6 attempts) (retry later) (gave up after retries)`, marked retryable; the others succeed; execution SUCCEEDED"},
+	{"sfn-generator-crash", Fault, "State machine", "The generator Lambda dies on one data view (`Runtime.ExitError`, an error type nothing retries)", "Not retried; the Catch records it: `generator: dv_…: the generator failed unexpectedly (Runtime.ExitError: …); run it again, and if it keeps failing, check the generator's log for this data view` (it used to record only the runtime's message)"},
+	{"sfn-s3-put-refused", Fault, "State machine", "S3 answers 503 SlowDown to one data view's JSON SDR after its workbook was stored", "Retried by the SDK and the state machine (it used to be recorded as a permanent failure at once), the workbook deleted each time; then FAILED: `… write SDR: write json: … api error SlowDown … (check that the output location exists, …, then run it again) (gave up after retries)`; no partial SDR in the bucket"},
+	{"sfn-dynamodb-unavailable", Fault, "State machine", "The DynamoDB cache table is deleted before the run", "One WARNING per generator, `validation cache unavailable; checking without it` with `ResourceNotFoundException`; every SDR written; execution SUCCEEDED"},
+	{"sfn-lambda-deadline", Fault, "State machine", "One data view's metrics hang past the generator's Lambda deadline on every attempt", "`DeadlineError` before the time-out, retried twice, then FAILED: `generator: stopped … before the Lambda deadline while generating dv_… (gave up after retries: run it again later; if the API stays this slow, raise the generator's Timeout)`"},
+	{"sfn-invalid-credentials", Fault, "State machine", "The Secrets Manager secret holds a wrong client secret, `continueOnError: true`", "One IMS request per data view, no retry; every data view FAILED: `CJA initialization failed: get IMS token: HTTP 401: IMS rejected the credentials (invalid_client: …) (check the client ID, client secret, …)`; nothing under `sdr/`"},
+	{"sfn-stop-on-error-12-at-3", Fault, "State machine", "12 data views at `workers: 3` without continueOnError; the fifth does not exist", "Execution FAILED (`RunFailed`, pointing at summary.txt) after the summary, which lists all 12 once: the 404 FAILED with `Data view validation failed: …`, the others SUCCESS, CANCELLED (`in flight when the run stopped: run it again if its SDR is missing`) or NOT_STARTED (`set continueOnError to process every data view`)"},
 	// Data view IDs on the command line.
 	{"id-no-prefix", BadInput, "IDs", "IDs without `dv_` among valid ones", "The reference message listing every bad ID (`ERROR: Invalid data view ID format: invalid_id, test123` / `Data view IDs should start with 'dv_'` / example); nothing processed; exit 1"},
 	{"id-wrong-case", BadInput, "IDs", "`DV_…` (upper-case prefix)", "The invalid-ID message; exit 1"},
@@ -203,6 +231,7 @@ var Scenarios = []Scenario{
 	{"exec-bad-format", BadInput, "Execution input", "An unknown output format", "InputError naming it and the known formats"},
 	{"exec-only-invalid-ids", BadInput, "Execution input", "Only invalid or empty IDs", "InputError `no valid data view ids requested (invalid: …)`"},
 	{"exec-too-many-ids", BadInput, "Execution input", "10,001 IDs", "InputError `… at most 10000 (split the list)`"},
+	{"sfn-bad-execution-input", BadInput, "State machine", "Executions started with a double-encoded cut-off request (a JSON string), `dataViewId` (unknown field), `dataViewIds` as a string, an empty `dataViewIds`, and `dataViewIds` with `all`", "Execution FAILED at Plan with `InputError` and the planner's reason (`malformed input: …`, `unknown field \"dataViewId\"`, `nothing requested`, `give only one of …`), not retried; nothing written to the bucket"},
 	// Data view and component content served by the API.
 	{"content-formulas", BadInput, "Content", "Component names and descriptions that are formulas (`=HYPERLINK(…)`, `+SUM`, `-2+3`, `@SUM`, tab/CR first)", "Workbook cells hold them as text (no formula in any sheet); CSV cells get a leading `'`; JSON keeps them verbatim"},
 	{"content-markup", BadInput, "Content", "Names with `<script>`, `<img onerror>`, `|` and line breaks", "HTML escapes them; Markdown tables keep their shape"},

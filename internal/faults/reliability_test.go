@@ -2,8 +2,13 @@ package faults
 
 import (
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,8 +23,9 @@ var standaloneKeys = []string{
 	"s3-keys-under-prefix", "suite-wide-scan",
 }
 
-// implementedKeys lists every scenario key the suite's tests implement.
-func implementedKeys() []string {
+// implementedKeys lists every scenario key the suite's tests implement:
+// this package's, then those of ./infra's end-to-end tests.
+func implementedKeys(t *testing.T) []string {
 	keys := slices.Clone(standaloneKeys)
 	for _, c := range cliFaultCases() {
 		keys = append(keys, c.key)
@@ -39,6 +45,66 @@ func implementedKeys() []string {
 	for _, c := range contentCases {
 		keys = append(keys, c.key)
 	}
+	for _, k := range keys {
+		if strings.HasPrefix(k, StateMachinePrefix) {
+			t.Errorf("test case %q of this package has the prefix %q of ./infra's scenarios", k, StateMachinePrefix)
+		}
+	}
+	return append(keys, stateMachineKeys(t)...)
+}
+
+// infraTests are the end-to-end tests that run scenarios through the state
+// machine.
+const infraTests = "../../infra/*_test.go"
+
+// stateMachineKeys reads ./infra's test files and returns the key of every
+// sfnScenario(t, "<key>") call, one per test case that implements a
+// scenario. Those tests live in another package (they need its harness), so
+// they are found in their source rather than run here.
+func stateMachineKeys(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(infraTests)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test files match %s: %v", infraTests, err)
+	}
+	var keys []string
+	fset := token.NewFileSet()
+	for _, file := range files {
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if fn, ok := call.Fun.(*ast.Ident); !ok || fn.Name != "sfnScenario" {
+				return true
+			}
+			var lit *ast.BasicLit
+			if len(call.Args) == 2 {
+				lit, _ = call.Args[1].(*ast.BasicLit)
+			}
+			if lit == nil || lit.Kind != token.STRING {
+				t.Errorf("%s: sfnScenario must be given its key as a string literal", fset.Position(call.Pos()))
+				return true
+			}
+			key, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Errorf("%s: sfnScenario must be given its key as a string literal", fset.Position(call.Pos()))
+				return true
+			}
+			if !strings.HasPrefix(key, StateMachinePrefix) {
+				t.Errorf("%s: scenario %q of ./infra lacks the prefix %q", fset.Position(call.Pos()), key, StateMachinePrefix)
+			}
+			keys = append(keys, key)
+			return true
+		})
+	}
+	if len(keys) == 0 {
+		t.Errorf("no sfnScenario calls in %s", infraTests)
+	}
 	return keys
 }
 
@@ -47,7 +113,7 @@ func implementedKeys() []string {
 // what the tests run: every entry implemented by exactly one test case.
 func TestReliabilityTableUpToDate(t *testing.T) {
 	seen := map[string]int{}
-	for _, k := range implementedKeys() {
+	for _, k := range implementedKeys(t) {
 		seen[k]++
 	}
 	catalogued := map[string]bool{}

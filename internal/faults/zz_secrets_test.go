@@ -216,10 +216,11 @@ func TestZZNothingLeaked(t *testing.T) {
 	}
 	t.Logf("searched %d texts and %d files for %d secrets and tokens", len(texts), files, len(needles()))
 
-	// A full run (no -run filter) must have run every catalogued scenario.
+	// A full run (no -run filter) must have run every catalogued scenario
+	// but those ./infra runs through the state machine.
 	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "" {
 		for _, s := range Scenarios {
-			if _, ok := ran.Load(s.Key); !ok {
+			if _, ok := ran.Load(s.Key); !ok && !s.ThroughStateMachine() {
 				t.Errorf("scenario %q is catalogued but did not run", s.Key)
 			}
 		}

@@ -30,6 +30,7 @@ type cjaClients struct {
 	apiURL    string
 	imsURL    string
 	log       *slog.Logger
+	tune      func(*cja.Config) // WithCJAConfig; nil when deployed
 
 	mu      sync.Mutex
 	clients map[clientKey]*cja.Client
@@ -47,7 +48,7 @@ type share struct {
 	per   time.Duration
 }
 
-func newCJAClients(e *env, sm *secretsmanager.Client, log *slog.Logger) *cjaClients {
+func newCJAClients(e *env, sm *secretsmanager.Client, log *slog.Logger, tune func(*cja.Config)) *cjaClients {
 	return &cjaClients{
 		sm:        sm,
 		secretID:  e.required(pipeline.EnvSecretID),
@@ -55,6 +56,7 @@ func newCJAClients(e *env, sm *secretsmanager.Client, log *slog.Logger) *cjaClie
 		apiURL:    e.value(pipeline.EnvCJAAPIURL),
 		imsURL:    e.value(pipeline.EnvCJAIMSURL),
 		log:       log,
+		tune:      tune,
 		clients:   map[clientKey]*cja.Client{},
 	}
 }
@@ -88,12 +90,16 @@ func (c *cjaClients) get(ctx context.Context, workers int) (*cja.Client, error) 
 	if cl, ok := c.clients[key]; ok {
 		return cl, nil
 	}
-	cl, err := cja.New(cja.Config{
+	cfg := cja.Config{
 		OrgID: creds.OrgID, ClientID: creds.ClientID, Secret: creds.Secret, Scopes: creds.Scopes,
 		IMSURL: creds.IMSURL, CJAURL: creds.CJAURL,
 		RateLimit: sh.limit, RatePer: sh.per,
 		Logger: c.log,
-	})
+	}
+	if c.tune != nil {
+		c.tune(&cfg)
+	}
+	cl, err := cja.New(cfg)
 	if err != nil {
 		return nil, &pipeline.ConfigError{Msg: fmt.Sprintf("credentials in secret %s: %v", c.secretID, err)}
 	}

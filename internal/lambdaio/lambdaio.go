@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/cja-sdr/cja-sdr/internal/cache"
+	"github.com/cja-sdr/cja-sdr/internal/cja"
 	"github.com/cja-sdr/cja-sdr/internal/pipeline"
 	"github.com/cja-sdr/cja-sdr/internal/store"
 )
@@ -72,15 +73,38 @@ func AWSConfig(getenv Getenv) (aws.Config, error) {
 	return cfg, nil
 }
 
+// Option changes how a function is wired. The deployed functions use none;
+// tests use them to take the waits out of retries.
+type Option func(*options)
+
+type options struct {
+	cja func(*cja.Config)
+}
+
+func applyOptions(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// WithCJAConfig has f adjust each CJA API client's configuration before the
+// client is built (for tests: record retry waits instead of sleeping them,
+// shorter time-outs). The credentials, URLs and rate limit are already set.
+func WithCJAConfig(f func(*cja.Config)) Option {
+	return func(o *options) { o.cja = f }
+}
+
 // NewPlanner wires the planner: BUCKET, SECRET_ID, MAX_WORKERS,
 // CONTINUE_ON_ERROR, FORMATS, RATE_LIMIT (and the CJA URL overrides).
-func NewPlanner(getenv Getenv, cfg aws.Config, log *slog.Logger) (*pipeline.Planner, error) {
+func NewPlanner(getenv Getenv, cfg aws.Config, log *slog.Logger, opts ...Option) (*pipeline.Planner, error) {
 	e := env{get: getenv}
 	bucket := e.required(pipeline.EnvBucket)
 	maxWorkers := e.integer(pipeline.EnvMaxWorkers, 4, 1, pipeline.MaxWorkers)
 	continueOnError := e.boolean(pipeline.EnvContinueOnError, false)
 	formats := e.list(pipeline.EnvFormats)
-	clients := newCJAClients(&e, secretsmanager.NewFromConfig(cfg), log)
+	clients := newCJAClients(&e, secretsmanager.NewFromConfig(cfg), log, applyOptions(opts).cja)
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -103,13 +127,13 @@ func NewPlanner(getenv Getenv, cfg aws.Config, log *slog.Logger) (*pipeline.Plan
 
 // NewGenerator wires the generator: BUCKET, TABLE, SECRET_ID,
 // CACHE_TTL_SECONDS, OUTPUT_PREFIX, RATE_LIMIT (and the CJA URL overrides).
-func NewGenerator(getenv Getenv, cfg aws.Config, log *slog.Logger) (*pipeline.Generator, error) {
+func NewGenerator(getenv Getenv, cfg aws.Config, log *slog.Logger, opts ...Option) (*pipeline.Generator, error) {
 	e := env{get: getenv}
 	bucket := e.required(pipeline.EnvBucket)
 	table := e.required(pipeline.EnvTable)
 	ttl := e.integer(pipeline.EnvCacheTTLSeconds, 7*24*3600, 0, 10*365*24*3600)
 	prefix := e.optional(pipeline.EnvOutputPrefix, "sdr/")
-	clients := newCJAClients(&e, secretsmanager.NewFromConfig(cfg), log)
+	clients := newCJAClients(&e, secretsmanager.NewFromConfig(cfg), log, applyOptions(opts).cja)
 	if err := e.err(); err != nil {
 		return nil, err
 	}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cja-sdr/cja-sdr/internal/cache"
@@ -47,7 +49,7 @@ const DefaultDeadlineMargin = 5 * time.Second
 
 // inFlightReason marks the record written when a data view starts. If the
 // run is stopped before the generator finishes, it is what the summary shows.
-const inFlightReason = "in flight when the run stopped"
+const inFlightReason = "in flight when the run stopped: run it again if its SDR is missing"
 
 // Generator generates one data view per invocation with the same engine as
 // the command, and writes the data view's result record.
@@ -79,10 +81,11 @@ type Generator struct {
 //
 // A data view that cannot be documented for good (not found, forbidden,
 // empty) is not an error: its record says FAILED and the output's status
-// tells the state machine. Throttling, 5xx and network failures return a
-// TransientError and running out of time a DeadlineError, both retried by
-// the state machine; the record then stays "in flight" until a retry or the
-// failure recorder replaces it.
+// tells the state machine. Throttling, 5xx and network failures, and S3
+// failing to store the SDR or the record, return a TransientError and
+// running out of time a DeadlineError, both retried by the state machine;
+// the record then stays "in flight" until a retry or the failure recorder
+// replaces it.
 func (g *Generator) Handle(ctx context.Context, in GenerateInput) (GenerateOutput, error) {
 	if !validRunID(in.RunID) || in.Index == nil {
 		return GenerateOutput{}, &InputError{Msg: fmt.Sprintf(`generator: want {"runId": "<run id>", "index": <n>}, got runId %q`, in.RunID)}
@@ -131,9 +134,10 @@ func (g *Generator) Handle(ctx context.Context, in GenerateInput) (GenerateOutpu
 			log.Warn("validation cache unavailable; checking without it", "error", err.Error())
 		})
 	}
+	sdrStore := &watchedStore{Store: g.Store}
 	gen := &generate.Generator{
 		Fetcher: fetcher,
-		Store:   g.Store,
+		Store:   sdrStore,
 		Cache:   validations,
 		Options: generate.Options{
 			Formats:        m.Formats,
@@ -150,8 +154,10 @@ func (g *Generator) Handle(ctx context.Context, in GenerateInput) (GenerateOutpu
 	switch {
 	case res.Status != report.Success && work.Err() != nil:
 		log.Warn("stopped before the Lambda deadline", "elapsed", res.Duration.String())
-		return GenerateOutput{}, &DeadlineError{Msg: fmt.Sprintf("generator: stopped %s before the Lambda deadline while generating %s; it will be retried", g.margin(), id)}
-	case res.Status == report.Failed && res.Retryable:
+		return GenerateOutput{}, &DeadlineError{Msg: fmt.Sprintf("generator: stopped %s before the Lambda deadline while generating %s%s", g.margin(), id, deadlineRetried)}
+	case res.Status == report.Failed && (res.Retryable || sdrStore.failed()):
+		// Throttling, 5xx, network, or S3 refusing the SDR (SlowDown, 500):
+		// the state machine retries; render.Write removed what it had stored.
 		log.Warn("retryable failure", "error", res.Error)
 		return GenerateOutput{}, &TransientError{Msg: fmt.Sprintf("generator: %s: %s", id, res.Error)}
 	}
@@ -166,6 +172,30 @@ func (g *Generator) Handle(ctx context.Context, in GenerateInput) (GenerateOutpu
 	return GenerateOutput{Status: res.Status, DataViewID: id}, nil
 }
 
+// watchedStore notes a Put that failed in the store itself (the upload) as
+// opposed to in the renderer writing the object (a too-wide sheet, say),
+// which no retry would fix.
+type watchedStore struct {
+	store.Store
+	putFailed atomic.Bool
+}
+
+func (s *watchedStore) Put(ctx context.Context, key string, write func(io.Writer) error) (store.Object, error) {
+	var wrote bool
+	var writeErr error
+	obj, err := s.Store.Put(ctx, key, func(w io.Writer) error {
+		wrote = true
+		writeErr = write(w)
+		return writeErr
+	})
+	if err != nil && wrote && writeErr == nil && ctx.Err() == nil {
+		s.putFailed.Store(true)
+	}
+	return obj, err
+}
+
+func (s *watchedStore) failed() bool { return s.putFailed.Load() }
+
 func (g *Generator) margin() time.Duration {
 	if g.DeadlineMargin > 0 {
 		return g.DeadlineMargin
@@ -177,10 +207,14 @@ func (g *Generator) margin() time.Duration {
 // error the generator could not record itself (retries exhausted, time-out,
 // Lambda failures). It needs no API access.
 func (g *Generator) recordFailure(ctx context.Context, m *Manifest, id string, f TaskFailure, log *slog.Logger) (GenerateOutput, error) {
+	msg := FailureMessage(f)
+	if !strings.Contains(msg, id) {
+		msg = "generator: " + id + ": " + msg
+	}
 	res := report.Result{
 		DataViewID: id,
 		Status:     report.Failed,
-		Error:      FailureMessage(f),
+		Error:      msg,
 		Retryable:  retryableErrorTypes[f.Error] || strings.HasPrefix(f.Error, "Lambda."),
 	}
 	// Keep what is known of the attempt (start time) from the in-flight record.
@@ -210,16 +244,31 @@ func FailureMessage(f TaskFailure) string {
 		msg = lambdaErr.ErrorMessage
 	}
 	msg = strings.TrimPrefix(msg, f.Error+": ")
-	switch {
-	case f.Error == "States.Timeout":
-		return "timed out: the generator did not answer in time"
-	case msg == "":
-		return f.Error
-	case f.Error == "TransientError" || f.Error == "DeadlineError":
-		return msg + " (gave up after retries)"
+	if msg == "" {
+		msg = f.Error
 	}
-	return msg
+	switch f.Error {
+	case "States.Timeout":
+		return "timed out: the generator did not answer in time (run it again; if it keeps timing out, raise the generator's Timeout)"
+	case "TransientError":
+		return msg + " (gave up after retries)"
+	case "DeadlineError":
+		return strings.TrimSuffix(msg, deadlineRetried) + " (gave up after retries: run it again later; if the API stays this slow, raise the generator's Timeout)"
+	case "InputError", "ConfigError":
+		return msg // they say what is wrong with the input or the deployment
+	}
+	// Not one of the generator's own errors: the function crashed, ran out
+	// of memory, or Lambda could not run it.
+	what := f.Error
+	if msg != f.Error {
+		what += ": " + msg
+	}
+	return "the generator failed unexpectedly (" + what + "); run it again, and if it keeps failing, check the generator's log for this data view"
 }
+
+// deadlineRetried ends a DeadlineError's message; a failure record, written
+// when no retry is left, drops it.
+const deadlineRetried = "; it will be retried"
 
 // RunStops records that a run stopped at its first failure. The state
 // machine's Map stops launching data views then, but those already launched

@@ -3,6 +3,9 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -208,15 +211,77 @@ func TestGenerateRecordFailure(t *testing.T) {
 	}
 }
 
+// failingPuts is a store whose uploads of keys under prefix fail, as S3
+// does with SlowDown or 500; the renderer's own writes still run.
+type failingPuts struct {
+	store.Store
+	prefix string
+}
+
+func (f failingPuts) Put(ctx context.Context, key string, write func(io.Writer) error) (store.Object, error) {
+	if !strings.HasPrefix(key, f.prefix) {
+		return f.Store.Put(ctx, key, write)
+	}
+	if err := write(io.Discard); err != nil {
+		return store.Object{}, err
+	}
+	return store.Object{}, errors.New("upload s3://b/" + key + ": api error SlowDown: Please reduce your request rate.")
+}
+
+// An SDR that S3 will not store is retried by the state machine, not
+// recorded as a failure of the data view; a result record that cannot be
+// written is retried too. A renderer failure stays a FAILED record.
+func TestGenerateStoreFailureIsTransient(t *testing.T) {
+	mem := store.NewMemory()
+	writeManifest(t, mem, Manifest{RunID: "r6", DataViewIDs: []string{sampleorg.ProductionDataViewID}, Formats: []string{"excel", "json"}})
+	fetch := func(context.Context, int) (cja.Fetcher, error) { return sampleFetcher(t), nil }
+
+	g := &Generator{Store: failingPuts{mem, "sdr/"}, OutputPrefix: "sdr/", Stops: &memStops{}, Fetcher: fetch}
+	_, err := g.Handle(context.Background(), GenerateInput{RunID: "r6", Index: idx(0)})
+	if !isType[*TransientError](err) || !strings.Contains(err.Error(), "SlowDown") || !strings.Contains(err.Error(), sampleorg.ProductionDataViewID) {
+		t.Errorf("SDR upload refused: %T %v, want a TransientError naming the data view and the S3 error", err, err)
+	}
+	if r, _ := record(t, mem, "r6", sampleorg.ProductionDataViewID); r.Status != report.Cancelled || r.Error != inFlightReason {
+		t.Errorf("record after a refused upload: %+v, want in flight until a retry or the failure recorder", r)
+	}
+	if keys, _ := mem.List(context.Background(), "sdr/"); len(keys) != 0 {
+		t.Errorf("objects left after a refused upload: %v", keys)
+	}
+
+	g = &Generator{Store: failingPuts{mem, "runs/r6/results/"}, OutputPrefix: "sdr/", Fetcher: fetch}
+	if _, err := g.Handle(context.Background(), GenerateInput{RunID: "r6", Index: idx(0)}); !isType[*TransientError](err) {
+		t.Errorf("result record refused: %T %v, want a TransientError", err, err)
+	}
+
+	// A sheet too wide for Excel is the data view's problem: FAILED, no retry.
+	wide := &cja.DataViewData{DataView: cja.DataView{"id": "dv_w", "name": "Wide"}, Metrics: []cja.Component{{"id": "m"}}}
+	for i := range 17000 {
+		wide.Metrics[0][fmt.Sprintf("f%05d", i)] = "x"
+	}
+	writeManifest(t, mem, Manifest{RunID: "r7", DataViewIDs: []string{"dv_w"}, SkipValidation: true})
+	g = &Generator{Store: mem, OutputPrefix: "sdr/", Fetcher: func(context.Context, int) (cja.Fetcher, error) {
+		return fetcherFunc(func(context.Context, string) (*cja.DataViewData, error) { return wide, nil }), nil
+	}}
+	out, err := g.Handle(context.Background(), GenerateInput{RunID: "r7", Index: idx(0)})
+	if err != nil || out.Status != report.Failed {
+		t.Errorf("too wide for a workbook: %+v %v, want a FAILED record", out, err)
+	}
+}
+
 func TestFailureMessage(t *testing.T) {
 	for _, tc := range []struct {
 		f    TaskFailure
 		want string
 	}{
 		{TaskFailure{"TransientError", "TransientError: generator: dv_x: 429"}, "generator: dv_x: 429 (gave up after retries)"},
-		{TaskFailure{"DeadlineError", `{"errorMessage":"stopped","errorType":"DeadlineError"}`}, "stopped (gave up after retries)"},
-		{TaskFailure{"States.Timeout", ""}, "timed out: the generator did not answer in time"},
-		{TaskFailure{"Lambda.ServiceException", ""}, "Lambda.ServiceException"},
+		{TaskFailure{"DeadlineError", `{"errorMessage":"generator: stopped 5s before the Lambda deadline while generating dv_x; it will be retried","errorType":"DeadlineError"}`},
+			"generator: stopped 5s before the Lambda deadline while generating dv_x (gave up after retries: run it again later; if the API stays this slow, raise the generator's Timeout)"},
+		{TaskFailure{"TransientError", ""}, "TransientError (gave up after retries)"},
+		{TaskFailure{"States.Timeout", ""}, "timed out: the generator did not answer in time (run it again; if it keeps timing out, raise the generator's Timeout)"},
+		{TaskFailure{"Lambda.ServiceException", ""},
+			"the generator failed unexpectedly (Lambda.ServiceException); run it again, and if it keeps failing, check the generator's log for this data view"},
+		{TaskFailure{"Runtime.ExitError", "Runtime.ExitError: RequestId: 1 Error: Runtime exited with error: exit status 2"},
+			"the generator failed unexpectedly (Runtime.ExitError: RequestId: 1 Error: Runtime exited with error: exit status 2); run it again, and if it keeps failing, check the generator's log for this data view"},
 		{TaskFailure{"ConfigError", `{"errorMessage":"configuration: TABLE is not set","errorType":"ConfigError"}`}, "configuration: TABLE is not set"},
 	} {
 		if got := FailureMessage(tc.f); got != tc.want {
