@@ -386,8 +386,8 @@ func TestE2ELambdaDeadline(t *testing.T) {
 	}
 }
 
-// (h) The secret holds a wrong client secret: IMS refuses it once per
-// invocation (no retry), every data view is FAILED with "CJA initialization
+// (h) The secret holds a wrong client secret: IMS refuses it at most once
+// per invocation (no retry), every data view is FAILED with "CJA initialization
 // failed" and what to check, and nothing is written under sdr/.
 func TestE2EInvalidCredentials(t *testing.T) {
 	sfnScenario(t, "sfn-invalid-credentials")
@@ -408,8 +408,10 @@ func TestE2EInvalidCredentials(t *testing.T) {
 		wantContains(t, "failure of "+id, r.Error, "IMS rejected the credentials", "invalid_client", "check the client ID, client secret")
 	}
 	st := e.org.Stats()
-	if st.TokensIssued != 0 || st.Requests.CJA() != 0 || st.Requests.Token != int64(len(ids)) {
-		t.Errorf("IMS asked %d times (want one per data view, no retry), %d tokens, %d CJA requests", st.Requests.Token, st.TokensIssued, st.Requests.CJA())
+	// At most one IMS request per data view (a refusal is not retried);
+	// fewer when concurrent invocations in one container share a fetch.
+	if st.TokensIssued != 0 || st.Requests.CJA() != 0 || st.Requests.Token < 1 || st.Requests.Token > int64(len(ids)) {
+		t.Errorf("IMS asked %d times (want 1 to %d: no retry), %d tokens, %d CJA requests", st.Requests.Token, len(ids), st.TokensIssued, st.Requests.CJA())
 	}
 	if keys, _ := e.store.List(context.Background(), "sdr/"); len(keys) != 0 {
 		t.Errorf("SDR objects written with bad credentials: %v", keys)

@@ -29,7 +29,11 @@ func (e *InputError) Error() string { return e.Msg }
 // secret that does not hold usable credentials. Retrying cannot help.
 type ConfigError struct{ Msg string }
 
-func (e *ConfigError) Error() string { return e.Msg }
+// Error says what to do as well, since these reach the execution's history
+// and the failure records, where an operator reads them.
+func (e *ConfigError) Error() string {
+	return e.Msg + " (a deployment problem: check the stack's parameters, the function's environment and the credentials secret, then run again)"
+}
 
 // retryableErrorTypes are the error names after which a data view may well
 // succeed on another run; a failure record keeps that information.
