@@ -467,3 +467,32 @@ func asStrings(v any) []string {
 }
 
 func sorted(s []string) []string { sort.Strings(s); return s }
+
+// TestGeneratorMayRemovePartialSDRs: render.Write stores a data view's
+// formats one by one and deletes those already stored when a later one fails
+// or the Lambda deadline nears. Without s3:DeleteObject on the SDR prefix that
+// cleanup is refused, and a failed data view leaves part of its SDR behind.
+func TestGeneratorMayRemovePartialSDRs(t *testing.T) {
+	tp := loadTemplate(t)
+	fn := tp.resources()["GeneratorFunction"]
+	pols, _ := get(fn, "Properties", "Policies").([]any)
+	for _, pol := range pols {
+		stmts, _ := get(pol, "Statement").([]any)
+		for _, st := range stmts {
+			if str(get(st, "Effect")) != "Allow" || !slices.Contains(asStrings(get(st, "Action")), "s3:DeleteObject") {
+				continue
+			}
+			res := get(st, "Resource")
+			if list, ok := res.([]any); ok {
+				for _, r := range list {
+					if str(get(r, "Fn::Sub")) == "${Bucket.Arn}/${OutputPrefix}*" {
+						return
+					}
+				}
+			} else if str(get(res, "Fn::Sub")) == "${Bucket.Arn}/${OutputPrefix}*" {
+				return
+			}
+		}
+	}
+	t.Fatal("GeneratorFunction may not s3:DeleteObject under ${OutputPrefix}: a data view that fails after storing some formats leaves them in the bucket")
+}

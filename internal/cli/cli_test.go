@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,6 +234,24 @@ func TestAllDemo(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// syncBuffer is a bytes.Buffer a test may read while the command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func TestListDataViews(t *testing.T) {
 	r := run(t, "--demo", "--list-dataviews", "--format", "json")
 	var got struct {
@@ -279,7 +301,8 @@ func TestInterruptedBatchExits130WithNoPartialFiles(t *testing.T) {
 	demo := sampleorg.New(sampleorg.Options{Latency: 50 * time.Millisecond, Synthetic: 40})
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
-	var out, errb bytes.Buffer
+	// The test polls stderr while the run writes it: a locked buffer.
+	var out, errb syncBuffer
 	done := make(chan int)
 	go func() {
 		done <- Run(ctx, Env{Args: []string{"--demo", "--all", "--workers", "4", "--output-dir", "out"},
@@ -364,5 +387,49 @@ func TestUnwritableOutputDir(t *testing.T) {
 	r := runIn(t, dir, nil, nil, "--demo", "--output-dir", filepath.Join(blocker, "sub"), sampleorg.ProductionDataViewID)
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "output") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// A dry run of --all checks every data view of the one listing it makes. It
+// used to list twice and ignore the second listing's error: a failure there
+// checked nothing, said "0 of 0 data view(s) ready" and exited 0.
+func TestDryRunAllListsOnce(t *testing.T) {
+	var lists atomic.Int64
+	demo := sampleorg.New(sampleorg.Options{Faults: func(r *http.Request, _ int64) *sampleorg.Fault {
+		if r.URL.Path == "/data/dataviews" && lists.Add(1) > 1 {
+			return &sampleorg.Fault{Status: http.StatusBadRequest, Body: `{"errorCode":"bad_request","errorDescription":"listed twice"}`}
+		}
+		return nil
+	}})
+	r := runIn(t, t.TempDir(), nil, demo, "--demo", "--dry-run", "--all")
+	ids := demo.DataViewIDs()
+	if want := fmt.Sprintf("of %d data view(s) ready", len(ids)); !strings.Contains(r.stdout, want) {
+		t.Fatalf("stdout lacks %q:\n%s", want, r.stdout)
+	}
+	if n := lists.Load(); n != 1 {
+		t.Errorf("listed data views %d times, want once", n)
+	}
+	if r.code != ExitFailure { // the sample organisation's empty data view fails the check
+		t.Errorf("exit %d, want %d", r.code, ExitFailure)
+	}
+}
+
+// A listing that names a data view twice (offset paging while data views are
+// added or removed) must not generate it twice nor list it twice.
+func TestAllProcessesAListedDataViewOnce(t *testing.T) {
+	body := fmt.Sprintf(`{"content":[{"id":%q,"name":"Production Analytics"},{"id":%q,"name":"Messy"},{"id":%q,"name":"Production Analytics"}],"last":true,"number":0,"totalPages":1}`,
+		sampleorg.ProductionDataViewID, sampleorg.MessyDataViewID, sampleorg.ProductionDataViewID)
+	demo := sampleorg.New(sampleorg.Options{Faults: func(r *http.Request, _ int64) *sampleorg.Fault {
+		if r.URL.Path == "/data/dataviews" {
+			return &sampleorg.Fault{Status: http.StatusOK, Body: body}
+		}
+		return nil
+	}})
+	r := runIn(t, t.TempDir(), nil, demo, "--demo", "--all", "--workers", "2")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "Total data views: 2\n") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := strings.Count(r.stdout, sampleorg.ProductionDataViewID); n != 1 {
+		t.Errorf("%s appears %d times in the summary", sampleorg.ProductionDataViewID, n)
 	}
 }

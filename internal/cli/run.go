@@ -35,9 +35,7 @@ func (r *runner) generate(ctx context.Context) int {
 			r.log.Error("No data views are visible to these credentials; check the product profile in the Adobe Admin Console")
 			return ExitFailure
 		}
-		for _, dv := range list {
-			ids = append(ids, dv.ID)
-		}
+		ids = listedIDs(list)
 	}
 	dir, err := store.NewDir(r.env.path(r.o.outputDir))
 	if err != nil {
@@ -208,12 +206,28 @@ func (r *runner) listDataViews(ctx context.Context) int {
 	return ExitOK
 }
 
+// listedIDs are the IDs of a listing, each once: offset paging can return a
+// data view on two pages when data views are added or removed meanwhile, and
+// every data view must be generated, and appear in the summary, only once.
+func listedIDs(list []cja.DataViewInfo) []string {
+	ids := make([]string, 0, len(list))
+	seen := make(map[string]bool, len(list))
+	for _, dv := range list {
+		if !seen[dv.ID] {
+			seen[dv.ID] = true
+			ids = append(ids, dv.ID)
+		}
+	}
+	return ids
+}
+
 // dryRun checks the configuration, the connection and each data view, and
 // writes nothing.
 func (r *runner) dryRun(ctx context.Context) int {
 	ids := r.o.ids
 	fmt.Fprintln(r.env.Stdout, "DRY RUN: checking configuration, connection and data views; nothing will be written")
-	if _, err := r.client.ListDataViews(ctx); err != nil {
+	list, err := r.client.ListDataViews(ctx)
+	if err != nil {
 		if code, ok := r.interrupted(ctx); ok {
 			return code
 		}
@@ -222,10 +236,9 @@ func (r *runner) dryRun(ctx context.Context) int {
 	}
 	fmt.Fprintln(r.env.Stdout, "✓ Configuration and connection OK")
 	if r.o.all {
-		list, _ := r.client.ListDataViews(ctx)
-		for _, dv := range list {
-			ids = append(ids, dv.ID)
-		}
+		// The listing above is the one --all means: a second one would cost
+		// requests and, if it failed, leave nothing checked and exit 0.
+		ids = listedIDs(list)
 	}
 	failed := 0
 	for _, id := range ids {

@@ -109,9 +109,11 @@ func (s Summary) Text() string {
 		return fmt.Sprintf("  - %s %s", pad(r.DataViewID, idW), orDefault(r.Error, "not started: the run stopped at the first failure (use --continue-on-error to process every data view)"))
 	})
 	fmt.Fprintln(&b, rule)
+	// The reference tool counts every data view of the batch, failed ones
+	// included (its guide: 10 data views in 125.3 s is 4.8 per minute).
 	perMin := 0.0
 	if s.Duration > 0 {
-		perMin = float64(s.Successful) / s.Duration.Minutes()
+		perMin = float64(s.Total) / s.Duration.Minutes()
 	}
 	fmt.Fprintf(&b, "Throughput: %.1f data views per minute\n", perMin)
 	fmt.Fprintln(&b, rule)

@@ -39,12 +39,30 @@ func TestSummaryTextMatchesTheReferenceLayout(t *testing.T) {
 		"Not Started Data Views:",
 		"  - dv_d             not started: the run stopped at the first failure (use --continue-on-error to process every data view)",
 		"============================================================",
-		"Throughput: 1.0 data views per minute",
+		"Throughput: 4.0 data views per minute",
 		"============================================================",
 		"",
 	}, "\n")
 	if got := s.Text(); got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// The batch guide's own figures: 10 data views, 2 of them failed, in 125.3 s.
+func TestThroughputCountsEveryDataViewLikeTheReference(t *testing.T) {
+	var results []Result
+	for i := range 10 {
+		st := Success
+		if i < 2 {
+			st = Failed
+		}
+		results = append(results, Result{DataViewID: "dv_" + string(rune('a'+i)), Status: st})
+	}
+	text := Summarize(results, 125300*time.Millisecond).Text()
+	for _, want := range []string{"Average per data view: 12.5s\n", "Throughput: 4.8 data views per minute\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
 	}
 }
 
