@@ -26,7 +26,7 @@ tools: infra-deps rie
 test: tools
 	$(GO) vet ./...
 	AWS_LAMBDA_RIE=$(RIE) $(GO) test -count=1 -timeout 12m ./...
-	$(GO) test -count=1 -race -timeout 5m ./internal/batch/ ./internal/ratelimit/ ./internal/cache/ ./internal/cja/
+	$(GO) test -count=1 -race -timeout 5m ./internal/batch/ ./internal/ratelimit/ ./internal/cache/ ./internal/cja/ ./internal/cli/ ./internal/pipeline/ ./internal/store/
 
 ## lint: formatting, vet, staticcheck, and the infrastructure validators
 lint:

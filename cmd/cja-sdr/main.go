@@ -17,6 +17,10 @@ func main() {
 	// Ctrl-C cancels the run: in-flight work stops, partial files are removed,
 	// the summary still prints, and the exit code is 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C now ends the process at once
+	}()
 	code := cli.Run(ctx, cli.Env{
 		Args:             os.Args[1:],
 		Stdout:           os.Stdout,

@@ -12,7 +12,11 @@ import (
 // Client calls the CJA API. It is safe for concurrent use: all goroutines
 // share one IMS token, one rate limiter and one connection pool.
 type Client struct {
-	cfg       Config
+	cfg Config
+	// ims sends the token request: cfg.HTTPClient without redirects, since
+	// a 307/308 would replay the form, client secret included, to wherever
+	// the redirect points.
+	ims       *http.Client
 	tokens    tokenSource
 	requests  atomic.Int64
 	throttled atomic.Int64
@@ -28,7 +32,9 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg}, nil
+	ims := *cfg.HTTPClient
+	ims.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{cfg: cfg, ims: &ims}, nil
 }
 
 // Requests is the number of CJA API requests made so far, retries included
@@ -57,7 +63,7 @@ func (c *Client) get(ctx context.Context, op, rawURL string, n *atomic.Int64) (*
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		start := time.Now()
-		res, err := c.send(ctx, func(ctx context.Context) (*http.Request, error) {
+		res, err := c.send(ctx, c.cfg.HTTPClient, func(ctx context.Context) (*http.Request, error) {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 			if err != nil {
 				return nil, err

@@ -1030,3 +1030,28 @@ func TestParseAPIErrorShapes(t *testing.T) {
 		}
 	}
 }
+
+// A redirect from IMS is never followed: a 307 would replay the form, and
+// with it the client secret, to another host.
+func TestIMSRedirectNotFollowed(t *testing.T) {
+	var leaked atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Add(1)
+	}))
+	defer elsewhere.Close()
+	ims := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/ims/token/v3", http.StatusTemporaryRedirect)
+	}))
+	defer ims.Close()
+	c, err := New(Config{OrgID: "o@AdobeOrg", ClientID: "cid", Secret: "s3cr3t", IMSURL: ims.URL, CJAURL: ims.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Authenticate(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "redirect") || !strings.Contains(err.Error(), "ims_url") {
+		t.Fatalf("err = %v", err)
+	}
+	if leaked.Load() != 0 {
+		t.Fatal("the token request followed the redirect")
+	}
+}

@@ -31,14 +31,14 @@ type response struct {
 
 // send makes one HTTP attempt bounded by RequestTimeout. The body is read
 // inside the attempt so that a server stalling mid-body also times out.
-func (c *Client) send(ctx context.Context, newReq func(context.Context) (*http.Request, error)) (*response, error) {
+func (c *Client) send(ctx context.Context, hc *http.Client, newReq func(context.Context) (*http.Request, error)) (*response, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 	req, err := newReq(actx)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}

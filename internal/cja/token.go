@@ -121,7 +121,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		return req, nil
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := c.send(ctx, newReq)
+		res, err := c.send(ctx, c.ims, newReq)
 		if ctx.Err() != nil {
 			return "", 0, fmt.Errorf("%s: %w", opToken, ctx.Err())
 		}
@@ -139,6 +139,10 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 			return tok, ttl, nil
 		case retryableStatus(res.status):
 			f = c.statusFailure(opToken, res)
+		case res.status >= 300 && res.status < 400:
+			return "", 0, c.finish(&Error{Kind: KindBadResponse, Status: res.status, Op: opToken,
+				Message: "IMS answered with a redirect to " + res.header.Get("Location") + " (not followed: it would resend the client secret)",
+				Hint:    "set ims_url (or CJA_IMS_URL) to the IMS host itself"})
 		default:
 			// IMS answers 400/401 for invalid_client, invalid_scope...:
 			// the credentials are wrong and retrying will not fix them.

@@ -274,11 +274,11 @@ func (r *runner) openCache() (cache.Cache, func(), error) {
 	}
 	var path string
 	if dir := r.env.Getenv("CJA_CACHE_DIR"); dir != "" {
-		path = filepath.Join(r.env.path(dir), "validation_cache.json")
+		path = filepath.Join(r.env.path(dir), "validation-cache.json")
 	} else if p, err := cache.DefaultLocalPath(); err == nil {
 		path = p
 	} else {
-		path = r.env.path(filepath.Join(".cja-sdr-cache", "validation_cache.json"))
+		path = r.env.path(filepath.Join(".cja-sdr-cache", "validation-cache.json"))
 	}
 	c, warnings, err := cache.OpenLocal(path, r.o.cacheSize, time.Duration(r.o.cacheTTL)*time.Second, r.env.Now)
 	if err != nil {

@@ -21,21 +21,28 @@ type Summary struct {
 
 // Summarize counts results. duration is the run's wall time.
 func Summarize(results []Result, duration time.Duration) Summary {
-	s := Summary{Results: results, Total: len(results), Duration: duration}
-	for _, r := range results {
+	s := Summary{Results: make([]Result, len(results)), Total: len(results), Duration: duration}
+	for i, r := range results {
 		switch r.Status {
 		case Success:
 			s.Successful++
-		case Failed:
-			s.Failed++
 		case Cancelled:
 			s.Cancelled++
 		case Skipped:
 			s.NotStarted++
+		case Failed:
+			s.Failed++
+		default:
+			// A record with no or an unknown status (a bug, or a record
+			// from another version) must still be counted and listed.
+			r.Error = fmt.Sprintf("unknown status %q: %s (run it again)", r.Status, orDefault(r.Error, "no error recorded"))
+			r.Status = Failed
+			s.Failed++
 		}
 		if r.CacheHit {
 			s.CacheHits++
 		}
+		s.Results[i] = r
 	}
 	return s
 }

@@ -81,3 +81,19 @@ func TestSummaryAlignsLongIDsAndAccentedNames(t *testing.T) {
 		t.Fatalf("durations do not line up: %v\n%s", cols, s.Text())
 	}
 }
+
+func TestUnknownStatusIsCountedAsFailed(t *testing.T) {
+	s := Summarize([]Result{{DataViewID: "dv_a", Status: Success}, {DataViewID: "dv_b"}, {DataViewID: "dv_c", Status: "WEIRD", Error: "x"}}, time.Second)
+	if s.Failed != 2 || s.Successful+s.Failed+s.Cancelled+s.NotStarted != s.Total {
+		t.Fatalf("counts %+v", s)
+	}
+	text := s.Text()
+	for _, id := range []string{"dv_a", "dv_b", "dv_c"} {
+		if strings.Count(text, id) != 1 {
+			t.Errorf("%s listed %d times:\n%s", id, strings.Count(text, id), text)
+		}
+	}
+	if !strings.Contains(text, `unknown status "WEIRD": x`) {
+		t.Errorf("reason missing:\n%s", text)
+	}
+}
