@@ -448,7 +448,7 @@ func cliFaultCases() []faultCase {
 		{
 			key: "cache-file-corrupt",
 			s: setup{prepare: func(t *testing.T, dir string) {
-				writeFile(t, dir, "cache/validation_cache.json", "{\"format\":1,\"entries\":[{\"key\":")
+				writeFile(t, dir, "cache/validation-cache.json", "{\"format\":1,\"entries\":[{\"key\":")
 			}},
 			args:   []string{"--enable-cache", "--batch", dvProd, dvFrance},
 			status: all3Success,
