@@ -4,9 +4,8 @@
 GO          ?= go
 BIN         := bin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-export GOFLAGS := -mod=mod
 
-.PHONY: all build demo test test-go lint bench clean tools
+.PHONY: all build demo test lint lint-go bench clean tools
 
 all: build
 
@@ -22,18 +21,20 @@ demo:
 tools: infra-deps rie
 	@command -v moto_server >/dev/null 2>&1 || pip install 'moto[server]'
 
-## test: every test, unit to end-to-end, with the real local stand-ins
-test: tools
-	$(GO) vet ./...
+## test: formatting and static checks, then every test, unit to end-to-end, with the
+## real local stand-ins (and the race detector on the concurrent packages)
+test: tools lint-go
 	AWS_LAMBDA_RIE=$(RIE) $(GO) test -count=1 -timeout 12m ./...
 	$(GO) test -count=1 -race -timeout 5m ./internal/batch/ ./internal/ratelimit/ ./internal/cache/ ./internal/cja/ ./internal/cli/ ./internal/pipeline/ ./internal/store/
 
-## lint: formatting, vet, staticcheck, and the infrastructure validators
-lint:
-	@test -z "$$(gofmt -l cmd internal functions)" || (gofmt -l cmd internal functions; exit 1)
+## lint-go: gofmt, go vet and staticcheck
+lint-go:
+	@test -z "$$(gofmt -l cmd internal functions infra/*.go)" || (echo "gofmt needed:"; gofmt -l cmd internal functions infra/*.go; exit 1)
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
-	$(MAKE) lint-pipeline
+
+## lint: lint-go plus the infrastructure validators (asl-validator, cfn-lint)
+lint: lint-go lint-pipeline
 
 ## bench: throughput, CPU and Lambda figures against their targets (about 2 minutes)
 bench: rie
