@@ -377,7 +377,7 @@ func TestE2ELambdaDeadline(t *testing.T) {
 	if r.Status != "FAILED" {
 		t.Errorf("%s: %+v, want FAILED", slow, r)
 	}
-	wantContains(t, "failure of "+slow, r.Error, slow, "before the Lambda deadline", "gave up after retries", "raise the generator's Timeout")
+	wantContains(t, "failure of "+slow, r.Error, slow, "before the Lambda deadline", "gave up after retries", "fewer workers")
 	if strings.Contains(r.Error, "will be retried") {
 		t.Errorf("the final record still promises a retry: %q", r.Error)
 	}

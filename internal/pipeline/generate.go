@@ -253,7 +253,7 @@ func FailureMessage(f TaskFailure) string {
 	case "TransientError":
 		return msg + " (gave up after retries)"
 	case "DeadlineError":
-		return strings.TrimSuffix(msg, deadlineRetried) + " (gave up after retries: run it again later; if the API stays this slow, raise the generator's Timeout)"
+		return strings.TrimSuffix(msg, deadlineRetried) + " (gave up after retries: run it again with fewer workers, so each gets a larger share of the rate limit, or document very large data views with the cja-sdr command)"
 	case "InputError", "ConfigError":
 		return msg // they say what is wrong with the input or the deployment
 	}

@@ -275,7 +275,7 @@ func TestFailureMessage(t *testing.T) {
 	}{
 		{TaskFailure{"TransientError", "TransientError: generator: dv_x: 429"}, "generator: dv_x: 429 (gave up after retries)"},
 		{TaskFailure{"DeadlineError", `{"errorMessage":"generator: stopped 5s before the Lambda deadline while generating dv_x; it will be retried","errorType":"DeadlineError"}`},
-			"generator: stopped 5s before the Lambda deadline while generating dv_x (gave up after retries: run it again later; if the API stays this slow, raise the generator's Timeout)"},
+			"generator: stopped 5s before the Lambda deadline while generating dv_x (gave up after retries: run it again with fewer workers, so each gets a larger share of the rate limit, or document very large data views with the cja-sdr command)"},
 		{TaskFailure{"TransientError", ""}, "TransientError (gave up after retries)"},
 		{TaskFailure{"States.Timeout", ""}, "timed out: the generator did not answer in time (run it again; if it keeps timing out, raise the generator's Timeout)"},
 		{TaskFailure{"Lambda.ServiceException", ""},
