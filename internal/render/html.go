@@ -18,7 +18,7 @@ nav a{margin-right:12px}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
 th{background:#1F4E78;color:#fff;text-align:left;position:sticky;top:0}
 th,td{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}
-td{white-space:pre-wrap;overflow-wrap:anywhere;max-width:60ch}
+td{white-space:pre-wrap;overflow-wrap:break-word;max-width:60ch}
 tbody tr:nth-child(even){background:#F2F2F2}
 td.name{font-weight:bold}
 tr.sev-critical{background:#FFC7CE!important}tr.sev-high{background:#FFD8B1!important}
