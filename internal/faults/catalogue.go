@@ -7,8 +7,9 @@
 // token is written anywhere.
 //
 // This file is the catalogue of those scenarios with what the user sees in
-// each. Every entry is run by exactly one test case, and RELIABILITY.md is
-// rendered from it (go test ./internal/faults -run TestReliabilityTableUpToDate -update).
+// each. Every entry is run by exactly one test case, and the README's
+// Reliability section is rendered from it
+// (go test ./internal/faults -run TestReliabilityTableUpToDate -update).
 // The entries whose key starts with StateMachinePrefix run through the
 // pipeline's state machine, in ./infra's end-to-end tests; the rest run here.
 package faults

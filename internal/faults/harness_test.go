@@ -648,7 +648,7 @@ func writeFile(t *testing.T, dir, rel, content string) {
 var ran sync.Map
 
 // scenario marks the running (sub)test as the catalogue entry key, which
-// must exist: RELIABILITY.md lists exactly the scenarios the suite runs.
+// must exist: the README's Reliability section lists exactly the scenarios the suite runs.
 func scenario(t *testing.T, key string) {
 	t.Helper()
 	if _, ok := Lookup(key); !ok {
