@@ -182,5 +182,13 @@ func (d *Dir) Delete(ctx context.Context, key string) error {
 	if err := os.Remove(d.path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete %s: %w", d.path(key), err)
 	}
+	// Folders the key created (a CSV SDR's <base>_csv/) go too once empty,
+	// so a failed data view leaves nothing behind. os.Remove refuses a
+	// folder that still holds anything, which ends the walk.
+	for dir := path.Dir(key); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if os.Remove(d.path(dir)) != nil {
+			break
+		}
+	}
 	return nil
 }

@@ -161,3 +161,34 @@ func TestNewDirPermissionDenied(t *testing.T) {
 		t.Fatalf("err = %q\nwant %q", err, want)
 	}
 }
+
+// Deleting the last file of a folder the store created removes the folder
+// too (a failed CSV SDR leaves no empty <base>_csv/), but never the root or a
+// folder that still holds something.
+func TestDirDeleteRemovesEmptiedFolders(t *testing.T) {
+	root := t.TempDir()
+	d, err := NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, k := range []string{"a_csv/x.csv", "a_csv/y.csv", "keep/z.txt"} {
+		if _, err := d.Put(ctx, k, func(w io.Writer) error { _, err := io.WriteString(w, "v"); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Delete(ctx, "a_csv/x.csv")
+	if _, err := os.Stat(filepath.Join(root, "a_csv")); err != nil {
+		t.Fatal("folder removed while it still held a file")
+	}
+	d.Delete(ctx, "a_csv/y.csv")
+	if _, err := os.Stat(filepath.Join(root, "a_csv")); !os.IsNotExist(err) {
+		t.Fatalf("emptied folder left behind: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "keep", "z.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(root); err != nil {
+		t.Fatal("root removed")
+	}
+}
