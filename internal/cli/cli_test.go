@@ -433,3 +433,19 @@ func TestAllProcessesAListedDataViewOnce(t *testing.T) {
 		t.Errorf("%s appears %d times in the summary", sampleorg.ProductionDataViewID, n)
 	}
 }
+
+// Like argparse, a unique prefix of a long flag works; an ambiguous one is
+// refused with the candidates.
+func TestAbbreviatedFlags(t *testing.T) {
+	r := run(t, "--demo", "--work", "2", "--output", "out", "--batch", sampleorg.ProductionDataViewID)
+	if r.code != 0 || !strings.Contains(r.stdout, "with 2 workers") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if fs := files(t, filepath.Join(r.dir, "out")); len(fs) != 1 {
+		t.Fatalf("--output did not mean --output-dir: %v", files(t, r.dir))
+	}
+	r = run(t, "--c", "x", "dv_1")
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "ambiguous option: --c could match --config-file, --continue-on-error, --clear-cache, --cache-size, --cache-ttl") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}

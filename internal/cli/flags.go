@@ -83,15 +83,30 @@ var flagSpecs = []flagSpec{
 	{[]string{"--version"}, "", "print the version and exit", boolFlag(func(o *options) *bool { return &o.version })},
 }
 
-func lookupFlag(name string) (flagSpec, bool) {
+// lookupFlag finds a flag by name or, as argparse allows (and scripts
+// written for the reference tool may use), by an unambiguous prefix of a
+// long name: --output for --output-dir.
+func lookupFlag(name string) (flagSpec, error) {
+	var matches []flagSpec
+	var matched []string
 	for _, f := range flagSpecs {
 		for _, n := range f.names {
 			if n == name {
-				return f, true
+				return f, nil
+			}
+			if strings.HasPrefix(name, "--") && len(name) > 2 && strings.HasPrefix(n, name) {
+				matches = append(matches, f)
+				matched = append(matched, n)
 			}
 		}
 	}
-	return flagSpec{}, false
+	switch len(matches) {
+	case 0:
+		return flagSpec{}, fmt.Errorf("unrecognized arguments: %s", name)
+	case 1:
+		return matches[0], nil
+	}
+	return flagSpec{}, fmt.Errorf("ambiguous option: %s could match %s", name, strings.Join(matched, ", "))
 }
 
 // usageError is a command-line mistake: printed after the usage line, exit 1.
@@ -125,9 +140,9 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 			continue
 		}
 		name, value, hasValue := strings.Cut(a, "=")
-		spec, ok := lookupFlag(name)
-		if !ok {
-			return o, usageError{"unrecognized arguments: " + a}
+		spec, err := lookupFlag(name)
+		if err != nil {
+			return o, usageError{err.Error()}
 		}
 		if spec.arg == "" {
 			if hasValue {
