@@ -23,13 +23,9 @@ func (r *runner) generate(ctx context.Context) int {
 	start := r.env.Now()
 	ids := r.o.ids
 	if r.o.all {
-		list, err := r.client.ListDataViews(ctx)
-		if err != nil {
-			if code, ok := r.interrupted(ctx); ok {
-				return code
-			}
-			r.log.Error("Could not list data views: " + err.Error())
-			return ExitFailure
+		list, code, ok := r.list(ctx)
+		if !ok {
+			return code
 		}
 		if len(list) == 0 {
 			r.log.Error("No data views are visible to these credentials; check the product profile in the Adobe Admin Console")
@@ -174,15 +170,25 @@ func (r *runner) batch(ctx context.Context, gen *generate.Generator, ids []strin
 	return ExitOK
 }
 
-// listDataViews prints ID, name and owner, or JSON with --format json.
-func (r *runner) listDataViews(ctx context.Context) int {
+// list gets every data view the credentials can see. When that fails it
+// logs why and returns the exit code (130 if the user interrupted it).
+func (r *runner) list(ctx context.Context) ([]cja.DataViewInfo, int, bool) {
 	list, err := r.client.ListDataViews(ctx)
 	if err != nil {
 		if code, ok := r.interrupted(ctx); ok {
-			return code
+			return nil, code, false
 		}
 		r.log.Error("Could not list data views: " + err.Error())
-		return ExitFailure
+		return nil, ExitFailure, false
+	}
+	return list, 0, true
+}
+
+// listDataViews prints ID, name and owner, or JSON with --format json.
+func (r *runner) listDataViews(ctx context.Context) int {
+	list, code, ok := r.list(ctx)
+	if !ok {
+		return code
 	}
 	if r.o.format == "json" {
 		if list == nil {
