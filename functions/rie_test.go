@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +31,7 @@ import (
 	"github.com/cja-sdr/cja-sdr/internal/awstest"
 	"github.com/cja-sdr/cja-sdr/internal/pipeline"
 	"github.com/cja-sdr/cja-sdr/internal/sampleorg"
+	"github.com/cja-sdr/cja-sdr/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -130,7 +130,7 @@ func freeAddr(t *testing.T) string {
 type emulator struct {
 	addr string
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	done chan struct{}
 }
 
@@ -138,7 +138,7 @@ type emulator struct {
 // Runtime API address, and the given function environment.
 func startRIE(t *testing.T, rie, bootstrap string, env map[string]string) *emulator {
 	t.Helper()
-	e := &emulator{addr: freeAddr(t), logs: &syncBuffer{}, done: make(chan struct{})}
+	e := &emulator{addr: freeAddr(t), logs: &syncbuf.Buffer{}, done: make(chan struct{})}
 	e.cmd = exec.Command(rie,
 		"--runtime-interface-emulator-address", e.addr,
 		"--runtime-api-address", freeAddr(t),
@@ -213,23 +213,6 @@ func (e *emulator) invoke(t *testing.T, event any) (body []byte, errType string)
 		errType = fe.ErrorType
 	}
 	return body, errType
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestBootstrapsAnswerThroughRIE runs one small run by hand, each step

@@ -38,6 +38,7 @@ import (
 	"github.com/cja-sdr/cja-sdr/internal/pipeline"
 	"github.com/cja-sdr/cja-sdr/internal/sampleorg"
 	"github.com/cja-sdr/cja-sdr/internal/store"
+	"github.com/cja-sdr/cja-sdr/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -81,12 +82,12 @@ type pipelineEnv struct {
 	lambda *lambdaEndpoint
 	store  store.Store
 	// logs collects every handler's log lines (JSON).
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	// waits records the waits the API clients asked for between retries;
 	// they are not slept, as the state machine's retry waits are not.
 	waits *waitLog
 	// runOutput collects what run-local.mjs printed (errors and causes).
-	runOutput *syncBuffer
+	runOutput *syncbuf.Buffer
 	// secrets are the client secrets in play; tokens are the bearer tokens
 	// the sample organisation saw. None may be written anywhere.
 	secrets []string
@@ -117,7 +118,7 @@ type envOptions struct {
 func newPipelineEnv(t *testing.T, opts envOptions) *pipelineEnv {
 	t.Helper()
 	m := awstest.Moto(t)
-	e := &pipelineEnv{t: t, moto: m, bucket: m.NewBucket(t), table: m.NewTable(t), waits: &waitLog{}, runOutput: &syncBuffer{}}
+	e := &pipelineEnv{t: t, moto: m, bucket: m.NewBucket(t), table: m.NewTable(t), waits: &waitLog{}, runOutput: &syncbuf.Buffer{}}
 	creds := sampleorg.DemoCredentials()
 	if opts.credentials != nil {
 		creds = *opts.credentials
@@ -170,7 +171,7 @@ func newPipelineEnv(t *testing.T, opts envOptions) *pipelineEnv {
 		cfg.BaseEndpoint = aws.String(refusingProxy(t, m.Endpoint, opts.refusePut))
 	}
 	getenv := func(k string) string { return e.env[k] }
-	e.logs = &syncBuffer{}
+	e.logs = &syncbuf.Buffer{}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The API clients' retries keep their count and their requested waits
 	// (recorded), but do not sleep them.
@@ -320,23 +321,6 @@ func (l *lambdaEndpoint) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(out)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // checkNoSecret holds invariant 3: no client secret and no access token is

@@ -1,7 +1,6 @@
 package cja
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cja-sdr/cja-sdr/internal/ratelimit"
+	"github.com/cja-sdr/cja-sdr/internal/syncbuf"
 )
 
 const (
@@ -95,24 +95,6 @@ func (s *sleepRecorder) waits() []time.Duration {
 	return slices.Clone(s.d)
 }
 
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fakeClock is a settable Config.Now.
 type fakeClock struct {
 	mu sync.Mutex
@@ -138,7 +120,7 @@ type testEnv struct {
 	cja    *httptest.Server
 	client *Client
 	sleeps *sleepRecorder
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	// hits counts CJA requests by path.
 	mu   sync.Mutex
 	hits map[string]int
@@ -150,7 +132,7 @@ type testEnv struct {
 // retries).
 func newEnv(t *testing.T, cja http.Handler, opts ...func(*Config)) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, ims: &fakeIMS{t: t}, sleeps: &sleepRecorder{}, logs: &syncBuffer{}, hits: map[string]int{}}
+	e := &testEnv{t: t, ims: &fakeIMS{t: t}, sleeps: &sleepRecorder{}, logs: &syncbuf.Buffer{}, hits: map[string]int{}}
 	imsSrv := httptest.NewServer(e.ims)
 	t.Cleanup(imsSrv.Close)
 	e.cja = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

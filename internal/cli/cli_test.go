@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cja-sdr/cja-sdr/internal/sampleorg"
+	"github.com/cja-sdr/cja-sdr/internal/syncbuf"
 )
 
 type result struct {
@@ -234,24 +234,6 @@ func TestAllDemo(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// syncBuffer is a bytes.Buffer a test may read while the command writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestListDataViews(t *testing.T) {
 	r := run(t, "--demo", "--list-dataviews", "--format", "json")
 	var got struct {
@@ -302,7 +284,7 @@ func TestInterruptedBatchExits130WithNoPartialFiles(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	// The test polls stderr while the run writes it: a locked buffer.
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- Run(ctx, Env{Args: []string{"--demo", "--all", "--workers", "4", "--output-dir", "out"},

@@ -31,6 +31,7 @@ import (
 	"github.com/cja-sdr/cja-sdr/internal/report"
 	"github.com/cja-sdr/cja-sdr/internal/sampleorg"
 	"github.com/cja-sdr/cja-sdr/internal/store"
+	"github.com/cja-sdr/cja-sdr/internal/syncbuf"
 )
 
 // The engine scenarios run the generator the command and the generator
@@ -55,8 +56,8 @@ func engineClient(t *testing.T, sim *sampleorg.Server) *cja.Client {
 }
 
 // logBuffer is a logger whose output the test reads (and the secret scan).
-func logBuffer() (*slog.Logger, *syncBuffer) {
-	var b syncBuffer
+func logBuffer() (*slog.Logger, *syncbuf.Buffer) {
+	var b syncbuf.Buffer
 	return slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug})), &b
 }
 

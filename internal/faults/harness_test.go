@@ -28,6 +28,7 @@ import (
 	"github.com/cja-sdr/cja-sdr/internal/report"
 	"github.com/cja-sdr/cja-sdr/internal/sampleorg"
 	"github.com/cja-sdr/cja-sdr/internal/sdr"
+	"github.com/cja-sdr/cja-sdr/internal/syncbuf"
 )
 
 // suite is what every scenario left behind: work directories, console
@@ -242,7 +243,7 @@ func runCLI(t *testing.T, s setup, args ...string) *cliRun {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	r.code = cli.Run(ctx, cli.Env{
 		Args: args, Stdout: &out, Stderr: &errb, WorkDir: dir,
 		Getenv:     func(k string) string { return env[k] },
@@ -265,25 +266,6 @@ func runCLI(t *testing.T, s setup, args ...string) *cliRun {
 	recordText(r.stdout)
 	recordText(r.stderr)
 	return r
-}
-
-// syncBuffer is a bytes.Buffer safe for the command's concurrent writers and
-// a test reading it meanwhile.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // flagsWithValue are the command's flags that take the next argument.
