@@ -839,7 +839,7 @@ func TestIMSErrors(t *testing.T) {
 		_, err := e.client.ListDataViews(context.Background())
 		ce := asError(t, err)
 		if ce.Kind != KindUnauthorized || !errors.Is(err, ErrUnauthorized) || ce.Code != "invalid_client" ||
-			!strings.Contains(ce.Message, "CJA initialization failed") || !strings.Contains(ce.Message, "invalid client_secret parameter") ||
+			!strings.Contains(ce.Message, "IMS rejected the credentials") || !strings.Contains(ce.Message, "invalid client_secret parameter") ||
 			!strings.Contains(ce.Hint, "Developer Console") {
 			t.Errorf("error %#v", ce)
 		}

@@ -157,11 +157,12 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	}
 }
 
-// imsRejected is IMS refusing the credentials, worded like the reference
-// tool ("CJA initialization failed") so users recognise it.
+// imsRejected is IMS refusing the credentials. It is KindUnauthorized, which
+// the command and the generator present as the reference tool's "CJA
+// initialization failed".
 func imsRejected(res *response) *Error {
 	ae := parseAPIError(res.body)
-	msg := "CJA initialization failed: IMS rejected the credentials"
+	msg := "IMS rejected the credentials"
 	switch {
 	case ae.Code != "" && ae.Message != "":
 		msg += " (" + ae.Code + ": " + ae.Message + ")"

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/cja-sdr/cja-sdr/internal/cache"
@@ -188,9 +187,8 @@ func (r *runner) run(ctx context.Context) int {
 		if code, ok := r.interrupted(ctx); ok {
 			return code
 		}
-		// Once, in front, whether or not the error says it already (IMS
-		// rejecting the credentials does, after the operation's name).
-		msg := "CJA initialization failed: " + strings.Replace(err.Error(), "CJA initialization failed: ", "", 1)
+		// The reference tool's words for any failure before the first data view.
+		msg := "CJA initialization failed: " + err.Error()
 		r.log.Error(msg)
 		return ExitFailure
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/cja-sdr/cja-sdr/internal/cache"
@@ -160,7 +159,7 @@ func FailureReason(err error) string {
 		return err.Error() + " (add components to it in CJA, or check the ID with --list-dataviews)"
 	case errors.Is(err, cja.ErrUnauthorized), isAPIKeyRejected(err):
 		// The credentials, not the data view: say it once, in front.
-		return "CJA initialization failed: " + strings.Replace(err.Error(), "CJA initialization failed: ", "", 1)
+		return "CJA initialization failed: " + err.Error()
 	case errors.Is(err, cja.ErrNotFound), errors.Is(err, cja.ErrForbidden):
 		return "Data view validation failed: " + err.Error()
 	}
