@@ -9,7 +9,7 @@ import (
 // Quality file holds just the issue table (no summary block) so it stays a
 // plain table for other tools.
 func writeCSV(j *job) error {
-	for _, sh := range j.sheets {
+	for _, sh := range j.tables() {
 		err := j.put(j.base+"_csv/"+sh.Name+".csv", func(w *bufio.Writer) error {
 			cw := csv.NewWriter(w)
 			record := make([]string, len(sh.Columns))

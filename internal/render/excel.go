@@ -112,15 +112,15 @@ func writeExcel(j *job) error {
 		return err
 	}
 	// Reuse the default sheet as the first one, so no "Sheet1" is left over.
-	if err := f.SetSheetName(f.GetSheetName(0), j.sheets[0].Name); err != nil {
+	if err := f.SetSheetName(f.GetSheetName(0), j.tables()[0].Name); err != nil {
 		return err
 	}
-	for _, sh := range j.sheets[1:] {
+	for _, sh := range j.tables()[1:] {
 		if _, err := f.NewSheet(sh.Name); err != nil {
 			return err
 		}
 	}
-	for _, sh := range j.sheets {
+	for _, sh := range j.tables() {
 		if err := excelSheet(j, f, st, sh); err != nil {
 			return fmt.Errorf("sheet %s: %w", sh.Name, err)
 		}

@@ -37,11 +37,11 @@ func writeHTML(j *job) error {
 		w.WriteString("</title>\n<style>" + htmlStyle + "</style>\n</head>\n<body>\n<h1>")
 		w.WriteString(html.EscapeString(title))
 		w.WriteString("</h1>\n<nav>")
-		for _, sh := range j.sheets {
+		for _, sh := range j.tables() {
 			w.WriteString(`<a href="#` + anchor(sh.Name) + `">` + html.EscapeString(sh.Name) + "</a>")
 		}
 		w.WriteString("</nav>\n")
-		for _, sh := range j.sheets {
+		for _, sh := range j.tables() {
 			w.WriteString(`<section id="` + anchor(sh.Name) + "\">\n<h2>" + html.EscapeString(sh.Name) + "</h2>\n")
 			if sh.Name == sdr.SheetDataQuality {
 				htmlSummary(w, j.doc.IssueSummary())

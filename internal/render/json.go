@@ -95,7 +95,7 @@ func (e *jsonWriter) endList(n int) {
 // would sort the keys), then the issue summary.
 func (e *jsonWriter) metadata(j *job) error {
 	e.w.WriteString("{")
-	for _, row := range j.sheets[0].Rows {
+	for _, row := range j.doc.MetadataSheet().Rows {
 		e.w.WriteString("\n    ")
 		if err := e.value(row[0], ""); err != nil {
 			return err

@@ -13,7 +13,7 @@ import (
 func writeMarkdown(j *job) error {
 	return j.put(j.base+".md", func(w *bufio.Writer) error {
 		w.WriteString("# Solution Design Reference: " + mdCell(j.doc.DataView.Name()) + "\n")
-		for _, sh := range j.sheets {
+		for _, sh := range j.tables() {
 			w.WriteString("\n## " + sh.Name + "\n\n")
 			if sh.Name == sdr.SheetDataQuality {
 				w.WriteString("**Issue Summary:** ")

@@ -83,11 +83,10 @@ func Write(ctx context.Context, st store.Store, prefix string, doc *sdr.Document
 		return nil, err // before building sheets, which takes a while at 50k rows
 	}
 	j := &job{
-		ctx:    ctx,
-		st:     st,
-		base:   prefix + sdr.BaseName(doc.DataView.Name(), doc.DataView.ID()),
-		doc:    doc,
-		sheets: doc.Sheets(), // built once, shared by every format
+		ctx:  ctx,
+		st:   st,
+		base: prefix + sdr.BaseName(doc.DataView.Name(), doc.DataView.ID()),
+		doc:  doc,
 	}
 	defer func() {
 		if err == nil {
@@ -119,9 +118,18 @@ type job struct {
 	st      store.Store
 	base    string
 	doc     *sdr.Document
-	sheets  []sdr.Sheet
+	sheets  []sdr.Sheet // built on first use, then shared by every format
 	objects []store.Object
 	keys    []string // the keys we stored, for cleanup
+}
+
+// tables is the document's sheets, built once for all the tabular formats;
+// a JSON-only run never builds them (about 55 ms for 10,000 components).
+func (j *job) tables() []sdr.Sheet {
+	if j.sheets == nil {
+		j.sheets = j.doc.Sheets()
+	}
+	return j.sheets
 }
 
 // put stores one object through a buffered writer (renderers write many

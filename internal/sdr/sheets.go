@@ -45,7 +45,7 @@ type Sheet struct {
 func (d *Document) Sheets() []Sheet {
 	var enc jsonText
 	return []Sheet{
-		d.metadataSheet(),
+		d.MetadataSheet(),
 		d.issueSheet(),
 		dataViewSheet(d.DataView, &enc),
 		componentSheet(SheetMetrics, d.Metrics, &enc),
@@ -65,8 +65,9 @@ func (d *Document) IssueSummary() [][2]any {
 	return out
 }
 
-// metadataSheet is the Metadata sheet: (property, value) pairs.
-func (d *Document) metadataSheet() Sheet {
+// MetadataSheet is the Metadata sheet: (property, value) pairs. The JSON
+// output needs only this one, so it can be built alone.
+func (d *Document) MetadataSheet() Sheet {
 	issues := 0
 	for _, is := range d.Issues {
 		if is.Severity != quality.Info {
